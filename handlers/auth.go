@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/views/pages/auth"
+	"gatehouse/web"
+)
+
+// LoginForm shows the sign-in page (or sends a signed-in user on).
+func (h *Handlers) LoginForm(c echo.Context) error {
+	next := web.SafeNext(c.QueryParam("next"))
+	if web.ActorOf(c).SignedIn() {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
+	return h.renderLogin(c, http.StatusOK, auth.Login{Next: next})
+}
+
+func (h *Handlers) renderLogin(c echo.Context, status int, m auth.Login) error {
+	m.CSS = h.Assets.URL("css/app.css")
+	m.JS = []string{h.Assets.URL("js/app.js")}
+	m.CSRF = web.CSRFToken(c)
+	return web.Render(c, status, auth.LoginPage(m))
+}
+
+// Login checks the password, throttles repeated failures and starts a fresh
+// session. Every attempt is audited; the password never is.
+func (h *Handlers) Login(c echo.Context) error {
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	password := c.FormValue("password")
+	next := web.SafeNext(c.FormValue("next"))
+	m := auth.Login{Email: email, Next: next}
+	if len(email) > models.MaxEmailLen {
+		m.Email = ""
+	}
+	if email == "" || password == "" {
+		m.Error = "Enter your email and password."
+		return h.renderLogin(c, http.StatusUnprocessableEntity, m)
+	}
+	ipKey, emailKey := "ip:"+c.RealIP(), "email:"+email
+	if h.Throttle.Blocked(ipKey) || h.Throttle.Blocked(emailKey) {
+		h.auditSignIn(c, "signin.throttled", email)
+		m.Error = "Too many failed attempts. Wait a few minutes and try again."
+		return h.renderLogin(c, http.StatusTooManyRequests, m)
+	}
+	u, err := h.Store.Authenticate(c.Request().Context(), email, password)
+	if err != nil {
+		if !errors.Is(err, models.ErrBadCredentials) && !errors.Is(err, models.ErrUserDisabled) {
+			return err
+		}
+		h.Throttle.Fail(ipKey)
+		h.Throttle.Fail(emailKey)
+		h.auditSignIn(c, "signin.failure", email)
+		m.Error = "Wrong email or password."
+		if errors.Is(err, models.ErrUserDisabled) {
+			m.Error = "This account is disabled. Ask an admin to enable it."
+		}
+		return h.renderLogin(c, http.StatusUnauthorized, m)
+	}
+	if err := h.Sessions.SignIn(c, u); err != nil {
+		return err
+	}
+	web.SetActor(c, &web.Actor{User: u, Subject: u.Subject()})
+	h.audit(c, "signin.success", u.Email, nil)
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (h *Handlers) auditSignIn(c echo.Context, action, email string) {
+	if len(email) > models.MaxEmailLen {
+		email = email[:models.MaxEmailLen]
+	}
+	h.audit(c, action, email, nil)
+}
+
+// Logout ends the session.
+func (h *Handlers) Logout(c echo.Context) error {
+	h.audit(c, "signout", web.ActorOf(c).Email(), nil)
+	h.Sessions.SignOut(c)
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/web"
+)
+
+// loadActor finds who makes the request from the session cookie. A disabled
+// or deleted user is treated as signed out.
+func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a := &web.Actor{}
+		if uid := h.Sessions.UserID(c); uid != 0 {
+			u, err := h.Store.User(c.Request().Context(), uid)
+			switch {
+			case err == nil && !u.Disabled:
+				a = &web.Actor{User: u, Subject: u.Subject()}
+			case err != nil && !errors.Is(err, models.ErrNotFound):
+				return err
+			default:
+				h.Sessions.SignOut(c)
+			}
+		}
+		web.SetActor(c, a)
+		return next(c)
+	}
+}
+
+// requireUser lets only signed-in people through; others are sent to sign in
+// (pages) or told 401 (API).
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !web.ActorOf(c).SignedIn() {
+			if web.IsAPI(c) {
+				return web.Fail(http.StatusUnauthorized, "Sign in or send an access token.")
+			}
+			return web.RedirectToLogin(c)
+		}
+		return next(c)
+	}
+}
+
+// requireAdmin lets only admins through.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !web.ActorOf(c).IsAdmin() {
+			return web.Fail(http.StatusForbidden, "Only admins may do this.")
+		}
+		return next(c)
+	}
+}

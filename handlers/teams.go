@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/views/components"
+	"gatehouse/views/pages/admin"
+	"gatehouse/web"
+)
+
+// TeamJSON is a team as the API shows it.
+type TeamJSON struct {
+	ID          uint     `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Members     []string `json:"members"`
+}
+
+func teamJSON(t *models.Team) TeamJSON {
+	return TeamJSON{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails()}
+}
+
+// Teams shows the Teams page.
+func (h *Handlers) Teams(c echo.Context) error {
+	teams, err := h.Store.Teams(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	m := admin.TeamsPage{}
+	for _, t := range teams {
+		m.Teams = append(m.Teams, admin.TeamRow{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails()})
+	}
+	return h.page(c, http.StatusOK, "Teams", admin.Teams(m))
+}
+
+// NewTeamForm opens the create team dialog.
+func (h *Handlers) NewTeamForm(c echo.Context) error {
+	return h.dialog(c, http.StatusOK, "New team", admin.TeamDialog(admin.TeamForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c)}))
+}
+
+// CreateTeam handles the create team dialog.
+func (h *Handlers) CreateTeam(c echo.Context) error {
+	name, desc := c.FormValue("name"), c.FormValue("description")
+	t, err := h.Store.CreateTeam(c.Request().Context(), name, desc)
+	if err != nil {
+		fields, banner, err := formFault(err)
+		if err != nil {
+			return err
+		}
+		m := admin.TeamForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Name: name, Description: desc, Errors: fields, Error: banner}
+		return h.dialog(c, http.StatusUnprocessableEntity, "New team", admin.TeamDialog(m))
+	}
+	h.audit(c, "team.create", t.Name, nil)
+	return web.Redirect(c, "/admin/teams")
+}
+
+// MembersForm opens the team members dialog.
+func (h *Handlers) MembersForm(c echo.Context) error {
+	m, err := h.membersForm(c)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Team members", admin.MembersDialog(m))
+}
+
+func (h *Handlers) membersForm(c echo.Context) (admin.MembersForm, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return admin.MembersForm{}, err
+	}
+	t, err := h.Store.Team(c.Request().Context(), id)
+	if err != nil {
+		return admin.MembersForm{}, err
+	}
+	users, err := h.Store.Users(c.Request().Context())
+	if err != nil {
+		return admin.MembersForm{}, err
+	}
+	m := admin.MembersForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name}
+	members := t.MemberEmails()
+	for _, u := range users {
+		m.Users = append(m.Users, components.Option{Value: u.Email, Label: u.Email, Selected: slices.Contains(members, u.Email)})
+	}
+	return m, nil
+}
+
+// SetMembers handles the team members dialog.
+func (h *Handlers) SetMembers(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.setMembers(c, id, formValues(c, "members")); err != nil {
+		_, banner, err := formFault(err)
+		if err != nil {
+			return err
+		}
+		m, ferr := h.membersForm(c)
+		if ferr != nil {
+			return ferr
+		}
+		m.Error = banner
+		return h.dialog(c, http.StatusUnprocessableEntity, "Team members", admin.MembersDialog(m))
+	}
+	return web.Redirect(c, "/admin/teams")
+}
+
+func (h *Handlers) setMembers(c echo.Context, id uint, emails []string) error {
+	before, after, err := h.Store.SetTeamMembers(c.Request().Context(), id, emails)
+	if err != nil {
+		if fields, _, ferr := formFault(err); ferr == nil && fields != nil {
+			return models.Invalid("members", "%s", fields["users"])
+		}
+		return err
+	}
+	if !slices.Equal(before.MemberEmails(), after.MemberEmails()) {
+		h.audit(c, "team.members", after.Name, map[string]any{"old": before.MemberEmails(), "new": after.MemberEmails()})
+	}
+	return nil
+}
+
+// APITeams lists teams with members.
+func (h *Handlers) APITeams(c echo.Context) error {
+	teams, err := h.Store.Teams(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]TeamJSON, len(teams))
+	for i := range teams {
+		out[i] = teamJSON(&teams[i])
+	}
+	return ok(c, http.StatusOK, "teams", out)
+}
+
+// APICreateTeam creates a team from {"name","description","members"}.
+func (h *Handlers) APICreateTeam(c echo.Context) error {
+	var in struct {
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		Members     []string `json:"members"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := h.Store.CreateTeam(ctx, in.Name, in.Description)
+	if err != nil {
+		return err
+	}
+	h.audit(c, "team.create", t.Name, nil)
+	if len(in.Members) > 0 {
+		if err := h.setMembers(c, t.ID, in.Members); err != nil {
+			// Keep the call all-or-nothing: no team without the members asked for.
+			if _, derr := h.Store.DeleteTeam(ctx, t.ID); derr == nil {
+				h.audit(c, "team.delete", t.Name, map[string]any{"reason": "members refused"})
+			}
+			return err
+		}
+	}
+	t, err = h.Store.Team(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusCreated, "team", teamJSON(t))
+}
+
+// APIUpdateTeam replaces a team's members with {"members": [...]}.
+func (h *Handlers) APIUpdateTeam(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Members []string `json:"members"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.setMembers(c, id, in.Members); err != nil {
+		return err
+	}
+	t, err := h.Store.Team(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, "team", teamJSON(t))
+}
+
+// APIDeleteTeam deletes a team and the access granted to it.
+func (h *Handlers) APIDeleteTeam(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := h.Store.DeleteTeam(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	h.audit(c, "team.delete", t.Name, map[string]any{"members": t.MemberEmails()})
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,149 @@
+// Command gatehouse runs the Gatehouse access console: one binary that serves
+// people HTML, machines JSON and conda clients their channels.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gatehouse/handlers"
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/static"
+	"gatehouse/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run starts the server, or runs an admin sub-command when args start with "admin".
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if len(args) > 0 && args[0] == "admin" {
+		cfg, err := web.ParseConfig(nil, web.OSEnv, stderr)
+		if err != nil {
+			return err
+		}
+		store, err := openStore(cfg)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return runAdmin(ctx, store, args[1:], stdout, stderr)
+	}
+	cfg, err := web.ParseConfig(args, web.OSEnv, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := bootstrapAdmin(ctx, store, cfg, stdout); err != nil {
+		return err
+	}
+	srv, err := newServer(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	log.Info("gatehouse listening", "addr", cfg.Addr, "database", dbKind(cfg))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func openStore(cfg web.Config) (*models.Store, error) {
+	store, err := models.Open(cfg.DSN())
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func dbKind(cfg web.Config) string {
+	if models.IsPostgres(cfg.DSN()) {
+		return "postgres"
+	}
+	return "sqlite:" + cfg.DSN()
+}
+
+// newServer wires the store, sessions and handlers into an http.Server.
+func newServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*http.Server, error) {
+	key := cfg.SessionKey
+	if key == "" {
+		var err error
+		if key, err = store.SettingOrCreate(ctx, "session_key", func() string { return models.RandomHex(32) }); err != nil {
+			return nil, fmt.Errorf("unable to load the session key: %w", err)
+		}
+	}
+	h := &handlers.Handlers{
+		Store:    store,
+		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies),
+		Assets:   static.Load(),
+		Cfg:      cfg,
+		Log:      log,
+		Throttle: web.NewThrottle(5, time.Minute),
+	}
+	e := web.NewEcho(log, h.ErrorPage)
+	h.Register(e)
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}, nil
+}
+
+// bootstrapAdmin creates the first admin on an empty database and prints a
+// generated password once.
+func bootstrapAdmin(ctx context.Context, store *models.Store, cfg web.Config, stdout io.Writer) error {
+	users, err := store.Users(ctx)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	pw, generated := cfg.AdminPassword, false
+	if pw == "" {
+		pw, generated = models.RandomHex(12), true
+	}
+	u, err := store.CreateUser(ctx, models.NewUser{Email: cfg.AdminEmail, Password: pw, Roles: []string{access.RoleAdmin}})
+	if err != nil {
+		return fmt.Errorf("unable to create the admin account: %w", err)
+	}
+	_ = store.Record(ctx, models.Audit{Action: "user.create", Target: u.Email, Details: map[string]any{"roles": []string{access.RoleAdmin}, "by": "first start"}})
+	if generated {
+		fmt.Fprintf(stdout, "\nCreated admin account %s with password: %s\nIt is shown only this once; sign in and keep it safe.\n\n", u.Email, pw)
+	} else {
+		fmt.Fprintf(stdout, "Created admin account %s.\n", u.Email)
+	}
+	return nil
+}

@@ -1,0 +1,6 @@
+package models
+
+// allModels lists every table Migrate creates, in dependency order.
+var allModels = []any{
+	&Role{}, &User{}, &Team{}, &Grant{}, &AuditEvent{}, &Setting{},
+}

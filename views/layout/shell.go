@@ -1,0 +1,58 @@
+// Package layout is the page shell: head, left-hand navigation, the
+// notification area in the upper right and the dialog root.
+package layout
+
+// Shell is what the shell shows around every page.
+type Shell struct {
+	Title   string
+	Email   string
+	IsAdmin bool
+	Current string // the request path, to mark the active nav item
+	CSRF    string
+	Pages   []NavLink // catalog pages the viewer may read
+	CSS     string    // cache-busted asset paths
+	JS      []string
+}
+
+// NavLink is one entry in the navigation.
+type NavLink struct {
+	Label string
+	Href  string
+	Icon  string
+}
+
+// NavItem is a fixed navigation entry; AdminOnly ones are hidden from members.
+type NavItem struct {
+	NavLink
+	AdminOnly bool
+}
+
+// MainNav lists the product's sections in the order people meet them.
+var MainNav = []NavItem{}
+
+// AdminNav lists the administration sections.
+var AdminNav = []NavItem{
+	{NavLink: NavLink{Label: "Users", Href: "/admin/users", Icon: "users"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Teams", Href: "/admin/teams", Icon: "team"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Roles", Href: "/admin/roles", Icon: "role"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Audit log", Href: "/audit-log", Icon: "audit"}, AdminOnly: true},
+}
+
+// Visible filters items for the viewer.
+func Visible(items []NavItem, isAdmin bool) []NavLink {
+	out := make([]NavLink, 0, len(items))
+	for _, it := range items {
+		if !it.AdminOnly || isAdmin {
+			out = append(out, it.NavLink)
+		}
+	}
+	return out
+}
+
+// Active reports whether href is the current section.
+func (s Shell) Active(href string) bool {
+	if href == "/" {
+		return s.Current == "/"
+	}
+	return s.Current == href || len(s.Current) > len(href) && s.Current[:len(href)] == href && s.Current[len(href)] == '/'
+}

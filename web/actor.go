@@ -1,0 +1,41 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+)
+
+const actorKey = "gatehouse.actor"
+
+// Actor is who makes a request: a signed-in user, or nobody.
+type Actor struct {
+	User    *models.User
+	Subject access.Subject
+}
+
+// SignedIn reports whether a user makes the request.
+func (a *Actor) SignedIn() bool { return a != nil && a.User != nil }
+
+// IsAdmin reports whether the actor is an active admin.
+func (a *Actor) IsAdmin() bool { return a.SignedIn() && a.Subject.IsAdmin() }
+
+// Email is the actor's email, or "" when anonymous.
+func (a *Actor) Email() string {
+	if !a.SignedIn() {
+		return ""
+	}
+	return a.User.Email
+}
+
+// ActorOf returns the request's actor (never nil).
+func ActorOf(c echo.Context) *Actor {
+	if a, ok := c.Get(actorKey).(*Actor); ok {
+		return a
+	}
+	return &Actor{}
+}
+
+// SetActor stores the request's actor.
+func SetActor(c echo.Context, a *Actor) { c.Set(actorKey, a) }

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+)
+
+// APIError is the JSON error shape of /api and /v1.
+type APIError struct {
+	OK      bool   `json:"ok"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Fail builds an HTTP error with a message meant for the caller.
+func Fail(status int, message string) error { return echo.NewHTTPError(status, message) }
+
+// IsAPI reports whether the request is for the JSON API or the conda protocol.
+func IsAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/t/") ||
+		p == "/api" || p == "/v1"
+}
+
+// ErrorPage renders an error for people; set by the handlers package.
+type ErrorPage func(c echo.Context, status int, message string) templ.Component
+
+// NewErrorHandler is the one place errors become responses. Internal errors
+// are logged with the request id and answered without their text.
+func NewErrorHandler(log *slog.Logger, page ErrorPage) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, code, msg, field := classify(err)
+		if status >= 500 {
+			log.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "method", c.Request().Method, "path", RedactPath(c.Request().URL.Path))
+		}
+		if IsAPI(c) || wantsJSON(c) {
+			if c.Request().Method == http.MethodHead {
+				_ = c.NoContent(status)
+				return
+			}
+			_ = c.JSON(status, APIError{OK: false, Error: code, Message: msg, Field: field})
+			return
+		}
+		if status == http.StatusUnauthorized {
+			_ = RedirectToLogin(c)
+			return
+		}
+		_ = Render(c, status, page(c, status, msg))
+	}
+}
+
+func wantsJSON(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) &&
+		c.Request().Header.Get("HX-Request") == ""
+}
+
+// classify maps an error onto status, code, message and field.
+func classify(err error) (int, string, string, string) {
+	var he *echo.HTTPError
+	var ve *models.ValidationError
+	var ce *models.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, "invalid", ve.Message, ve.Field
+	case errors.As(err, &ce):
+		return http.StatusConflict, "conflict", ce.Message, ""
+	case errors.Is(err, models.ErrNotFound):
+		return http.StatusNotFound, "not_found", "Not found.", ""
+	case errors.Is(err, models.ErrConflict):
+		return http.StatusConflict, "conflict", "That conflicts with something that already exists.", ""
+	case errors.As(err, &he):
+		msg, _ := he.Message.(string)
+		if msg == "" || he.Code >= 500 {
+			msg = http.StatusText(he.Code)
+		}
+		return he.Code, codeFor(he.Code), msg, ""
+	}
+	return http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged.", ""
+}
+
+func codeFor(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "bad_request"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusUnprocessableEntity:
+		return "invalid"
+	case http.StatusTooManyRequests:
+		return "too_many_requests"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "error"
+}

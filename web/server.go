@@ -1,0 +1,118 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"gatehouse/models"
+)
+
+// ContentSecurityPolicy allows only our own scripts and styles: no inline
+// script, no eval.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// NewEcho builds the Echo instance with Gatehouse's middleware chain. Routes
+// are added by the handlers package.
+func NewEcho(log *slog.Logger, errPage ErrorPage) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = NewErrorHandler(log, errPage)
+	e.Use(middleware.RequestID())
+	e.Use(accessLog(log))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		log.Error("panic", "err", err, "path", RedactPath(c.Request().URL.Path))
+		return err
+	}}))
+	e.Use(securityHeaders)
+	return e
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		return next(c)
+	}
+}
+
+var tokenInPath = regexp.MustCompile(`^/t/[^/]+`)
+
+// RedactPath hides a token carried in a /t/<TOKEN>/ path.
+func RedactPath(p string) string { return tokenInPath.ReplaceAllString(p, "/t/REDACTED") }
+
+// accessLog logs one line per request, never a token or a query string
+// (which may carry secrets).
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogURIPath: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			log.Info("request", "method", v.Method, "path", RedactPath(v.URIPath), "status", v.Status,
+				"ms", float64(v.Latency.Microseconds())/1000, "id", v.RequestID)
+			return nil
+		},
+	})
+}
+
+// CSRF protects every state-changing request made with a session. Requests
+// that authenticate with a token header are not exposed to CSRF (a browser
+// never adds those headers on its own) and skip it.
+func CSRF(secure bool, skip func(c echo.Context) bool) echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		ContextKey:     "csrf",
+		CookieName:     "gatehouse_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   secure,
+		CookieSameSite: http.SameSiteStrictMode,
+		Skipper:        skip,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return Fail(http.StatusForbidden, "The form has expired or the CSRF token is missing. Reload the page and try again.")
+		},
+	})
+}
+
+// BodyLimit refuses bodies over n bytes with 413 and a clear message.
+func BodyLimit(n int64, what string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > n {
+				return Fail(http.StatusRequestEntityTooLarge, what)
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
+			return next(c)
+		}
+	}
+}
+
+// Health answers /healthz and /readyz.
+func Health(store *models.Store) (live, ready echo.HandlerFunc) {
+	live = func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{"ok": true}) }
+	ready = func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, APIError{Error: "unavailable", Message: "The database is not reachable."})
+		}
+		return c.JSON(http.StatusOK, map[string]any{"ok": true})
+	}
+	return live, ready
+}
