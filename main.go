@@ -18,7 +18,6 @@ import (
 	"gatehouse/handlers"
 	"gatehouse/models"
 	"gatehouse/models/access"
-	"gatehouse/static"
 	"gatehouse/web"
 )
 
@@ -97,28 +96,15 @@ func dbKind(cfg web.Config) string {
 	return "sqlite:" + cfg.DSN()
 }
 
-// newServer wires the store, sessions and handlers into an http.Server.
+// newServer wraps Gatehouse's handler in an http.Server.
 func newServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*http.Server, error) {
-	key := cfg.SessionKey
-	if key == "" {
-		var err error
-		if key, err = store.SettingOrCreate(ctx, "session_key", func() string { return models.RandomHex(32) }); err != nil {
-			return nil, fmt.Errorf("unable to load the session key: %w", err)
-		}
+	h, err := handlers.NewServer(ctx, cfg, store, log)
+	if err != nil {
+		return nil, err
 	}
-	h := &handlers.Handlers{
-		Store:    store,
-		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies),
-		Assets:   static.Load(),
-		Cfg:      cfg,
-		Log:      log,
-		Throttle: web.NewThrottle(5, time.Minute),
-	}
-	e := web.NewEcho(log, h.ErrorPage)
-	h.Register(e)
 	return &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           e,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}, nil

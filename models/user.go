@@ -25,12 +25,12 @@ const (
 
 // User is a person who signs in with email and password.
 type User struct {
-	ID           uint   `gorm:"primaryKey" json:"id"`
-	Email        string `gorm:"size:254;uniqueIndex;not null" json:"email"`
-	PasswordHash string `gorm:"size:100;not null" json:"-"`
-	Disabled     bool   `gorm:"not null;default:false" json:"disabled"`
-	Roles        []Role `gorm:"many2many:user_roles" json:"roles"`
-	Teams        []Team `gorm:"many2many:team_members" json:"teams"`
+	ID           uint      `gorm:"primaryKey" json:"id"`
+	Email        string    `gorm:"size:254;uniqueIndex;not null" json:"email"`
+	PasswordHash string    `gorm:"size:100;not null" json:"-"`
+	Disabled     bool      `gorm:"not null;default:false" json:"disabled"`
+	Roles        []Role    `gorm:"many2many:user_roles" json:"roles"`
+	Teams        []Team    `gorm:"many2many:team_members" json:"teams"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }

@@ -13,16 +13,16 @@ type DialogProps struct {
 
 // FieldProps describes one labelled form input.
 type FieldProps struct {
-	Label       string
-	Name        string
-	Type        string
-	Value       string
-	Error       string
-	Help        string
-	Placeholder string
-	Required    bool
-	MaxLength   int
-	Autofocus   bool
+	Label        string
+	Name         string
+	Type         string
+	Value        string
+	Error        string
+	Help         string
+	Placeholder  string
+	Required     bool
+	MaxLength    int
+	Autofocus    bool
 	Autocomplete string
 }
 

@@ -1,0 +1,36 @@
+# Gatehouse. `go run .` runs it; `make test` passes every test.
+SHELL := /bin/bash
+
+.PHONY: run test test-go test-e2e generate check-generated bench fuzz
+
+run:
+	go run .
+
+# Everything: installs what is missing (npm packages, Chromium, PostgreSQL),
+# then vet, unit, store, handler and browser tests on SQLite and PostgreSQL.
+test:
+	@eval "$$(scripts/test-env.sh)" && \
+	go vet ./... && \
+	go test -count=1 -timeout 25m ./...
+
+# Rebuild generated code and assets: templ views, Tailwind CSS, vendored htmx.
+generate:
+	go tool templ generate
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent css
+	npm run --silent htmx
+
+# Fails if the committed generated files are stale.
+check-generated:
+	go tool templ generate
+	git diff --exit-code -- '*_templ.go'
+
+# Benchmarks (spec §10) and the load script; figures go to BENCHMARKS.md.
+bench:
+	@eval "$$(scripts/test-env.sh)" && \
+	go test -run '^$$' -bench . -benchmem -benchtime 2s ./... && \
+	go run ./scripts/load
+
+# A longer fuzzing run of the archive reader.
+fuzz:
+	go test -run '^$$' -fuzz FuzzReadIndex -fuzztime 60s ./models/conda

@@ -1,0 +1,171 @@
+// Package handlertest starts a real Gatehouse (real handlers, real database)
+// on a loopback port and gives tests a browser-like HTTP client.
+package handlertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"gatehouse/handlers"
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/models/modeltest"
+	"gatehouse/web"
+)
+
+// Server is a running Gatehouse.
+type Server struct {
+	URL   string
+	Store *models.Store
+	Cfg   web.Config
+	t     testing.TB
+}
+
+// Admin is the email of the admin every test server starts with.
+const Admin = "admin@example.com"
+
+// Start runs Gatehouse on backend b with an admin account.
+func Start(t testing.TB, b modeltest.Backend) *Server {
+	t.Helper()
+	return StartWith(t, modeltest.Open(t, b), web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20})
+}
+
+// StartWith runs Gatehouse on an existing store and config.
+func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
+	t.Helper()
+	if _, err := store.UserByEmail(t.Context(), Admin); err != nil {
+		modeltest.MustUser(t, store, Admin, access.RoleAdmin)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := handlers.NewServer(t.Context(), cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	cfg.BaseURL = ts.URL
+	return &Server{URL: ts.URL, Store: store, Cfg: cfg, t: t}
+}
+
+// Client is an HTTP client with a cookie jar, like one browser.
+type Client struct {
+	S    *Server
+	HTTP *http.Client
+	t    testing.TB
+	// Header is added to every request (e.g. Authorization).
+	Header http.Header
+}
+
+// Anonymous returns a client that is not signed in.
+func (s *Server) Anonymous() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{S: s, t: s.t, Header: http.Header{}, HTTP: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// Login returns a client signed in as email (password modeltest.Password).
+func (s *Server) Login(email string) *Client {
+	s.t.Helper()
+	c := s.Anonymous()
+	res := c.PostForm("/login", url.Values{"email": {email}, "password": {modeltest.Password}})
+	if res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("sign in as %s: status %d: %s", email, res.StatusCode, res.Body)
+	}
+	return c
+}
+
+// AsAdmin returns a client signed in as the admin.
+func (s *Server) AsAdmin() *Client { return s.Login(Admin) }
+
+// Response is a finished response with its body read.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       string
+}
+
+// JSON decodes the body into v, failing the test on error.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r *Response) Map(t testing.TB) map[string]any {
+	var m map[string]any
+	r.JSON(t, &m)
+	return m
+}
+
+// csrf fetches a page so the CSRF cookie exists and returns its value.
+func (c *Client) csrf() string {
+	u, _ := url.Parse(c.S.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "gatehouse_csrf" {
+			return ck.Value
+		}
+	}
+	c.Get("/login")
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "gatehouse_csrf" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// Do sends a request; a state-changing one carries the CSRF token unless
+// noCSRF is set.
+func (c *Client) Do(method, path string, body io.Reader, contentType string, noCSRF bool) *Response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.S.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	if method != http.MethodGet && method != http.MethodHead && !noCSRF {
+		req.Header.Set("X-CSRF-Token", c.csrf())
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{StatusCode: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+// Get fetches path.
+func (c *Client) Get(path string) *Response { return c.Do(http.MethodGet, path, nil, "", false) }
+
+// PostForm posts a form with the CSRF token.
+func (c *Client) PostForm(path string, v url.Values) *Response {
+	return c.Do(http.MethodPost, path, strings.NewReader(v.Encode()), "application/x-www-form-urlencoded", false)
+}
+
+// SendJSON sends v (a string is sent as is) as JSON with the CSRF token.
+func (c *Client) SendJSON(method, path string, v any) *Response {
+	var body []byte
+	if s, ok := v.(string); ok {
+		body = []byte(s)
+	} else {
+		body, _ = json.Marshal(v)
+	}
+	return c.Do(method, path, bytes.NewReader(body), "application/json", false)
+}

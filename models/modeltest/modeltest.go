@@ -1,0 +1,108 @@
+// Package modeltest gives tests a fresh, migrated Store on every database
+// Gatehouse supports: SQLite always, PostgreSQL when TEST_DATABASE_URL is set
+// (and in CI, where it must be).
+package modeltest
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gatehouse/models"
+)
+
+// Backend names a database kind.
+type Backend string
+
+// The supported backends.
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Backends lists the backends to test on. In CI PostgreSQL is required.
+func Backends(t testing.TB) []Backend {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		return []Backend{SQLite, Postgres}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("TEST_DATABASE_URL must be set in CI so every test also runs on PostgreSQL")
+	}
+	return []Backend{SQLite}
+}
+
+// ForEach runs fn once per backend with a fresh store.
+func ForEach(t *testing.T, fn func(t *testing.T, s *models.Store)) {
+	for _, b := range Backends(t) {
+		t.Run(string(b), func(t *testing.T) { fn(t, Open(t, b)) })
+	}
+}
+
+// Open returns a fresh, migrated store on backend b, removed after the test.
+func Open(t testing.TB, b Backend) *models.Store {
+	t.Helper()
+	dsn := DSN(t, b)
+	s, err := models.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// DSN returns a connection string for an empty database of kind b: a new
+// SQLite file, or a new PostgreSQL schema dropped after the test.
+func DSN(t testing.TB, b Backend) string {
+	t.Helper()
+	if b == SQLite {
+		return filepath.Join(t.TempDir(), "test.db")
+	}
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Fatal("TEST_DATABASE_URL is not set")
+	}
+	schema := "t_" + models.RandomHex(8)
+	admin, err := models.Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.DB().Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.DB().Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MustUser creates a user with roles, failing the test on error.
+func MustUser(t testing.TB, s *models.Store, email string, roles ...string) *models.User {
+	t.Helper()
+	u, err := s.CreateUser(t.Context(), models.NewUser{Email: email, Password: Password, Roles: roles})
+	if err != nil {
+		t.Fatal(fmt.Errorf("create user %s: %w", email, err))
+	}
+	return u
+}
+
+// Password is the password MustUser gives everyone.
+const Password = "correct-horse-battery"
+
+// Name makes a readable unique name for t.
+func Name(t testing.TB) string {
+	return strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready for `make test`: npm packages (Tailwind, the
+# browser-test driver), Debian's Chromium and a running PostgreSQL.
+# Prints the environment the tests need as `export` lines on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "test-env: $*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq >&2; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >&2
+}
+
+# npm packages, pinned by package-lock.json.
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+mkdir -p .cache/playwright-driver
+ln -sfn "$PWD/node_modules/playwright-core" .cache/playwright-driver/package
+
+# Chromium from Debian (playwright's own browser download cannot work here).
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chromium" ]; then
+  log "installing chromium"
+  apt_install chromium
+  chromium=$(command -v chromium)
+fi
+
+# PostgreSQL: use TEST_DATABASE_URL if given, else the local server (started
+# or installed if need be).
+db_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      log "installing postgresql"
+      apt_install postgresql
+    fi
+    log "starting postgresql"
+    ver=$(ls /etc/postgresql | sort -V | tail -1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start >&2 || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
+  # Trust auth for local TCP is how this machine's PostgreSQL is set up; make
+  # sure the test database exists.
+  if ! psql "postgres://postgres@127.0.0.1:5432/test?sslmode=disable" -qtAc 'select 1' >/dev/null 2>&1; then
+    psql "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" -qc 'CREATE DATABASE test' >&2 || \
+      as_root su postgres -c "psql -qc 'CREATE DATABASE test'" >&2
+  fi
+fi
+
+echo "export TEST_DATABASE_URL='$db_url'"
+echo "export GATEHOUSE_CHROMIUM='$chromium'"
+echo "export PLAYWRIGHT_DRIVER_PATH='$PWD/.cache/playwright-driver'"
+echo "export PLAYWRIGHT_NODEJS_PATH='$(command -v node)'"
