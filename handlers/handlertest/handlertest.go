@@ -35,7 +35,12 @@ const Admin = "admin@example.com"
 // Start runs Gatehouse on backend b with an admin account.
 func Start(t testing.TB, b modeltest.Backend) *Server {
 	t.Helper()
-	return StartWith(t, modeltest.Open(t, b), web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20})
+	return StartWith(t, modeltest.Open(t, b), Config(t))
+}
+
+// Config is the configuration test servers run with.
+func Config(t testing.TB) web.Config {
+	return web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20}
 }
 
 // StartWith runs Gatehouse on an existing store and config.

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+)
+
+func TestSessionTimeouts(t *testing.T) {
+	s := NewSessions("secret", time.Hour, 8*time.Hour, false)
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	now := start
+	s.now = func() time.Time { return now }
+	e := echo.New()
+
+	rec := httptest.NewRecorder()
+	if err := s.SignIn(e.NewContext(httptest.NewRequest("GET", "/", nil), rec), &models.User{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	cookie := rec.Result().Cookies()[0]
+	at := func(t time.Time) uint {
+		now = t
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(cookie)
+		rec := httptest.NewRecorder()
+		id := s.UserID(e.NewContext(req, rec))
+		if cs := rec.Result().Cookies(); len(cs) > 0 {
+			cookie = cs[0] // the idle clock was refreshed
+		}
+		return id
+	}
+	if id := at(start.Add(30 * time.Minute)); id != 7 {
+		t.Fatalf("active session: %d", id)
+	}
+	if id := at(start.Add(89 * time.Minute)); id != 7 {
+		t.Fatalf("within idle window of the last request: %d", id)
+	}
+	if id := at(start.Add(89*time.Minute + 61*time.Minute)); id != 0 {
+		t.Fatal("idle session still valid")
+	}
+	// Keep it busy: the absolute limit still applies.
+	now = start
+	rec = httptest.NewRecorder()
+	_ = s.SignIn(e.NewContext(httptest.NewRequest("GET", "/", nil), rec), &models.User{ID: 7})
+	cookie = rec.Result().Cookies()[0]
+	for h := 30 * time.Minute; h < 8*time.Hour; h += 30 * time.Minute {
+		if id := at(start.Add(h)); id != 7 {
+			t.Fatalf("busy session ended early at %v", h)
+		}
+	}
+	if id := at(start.Add(8*time.Hour + time.Minute)); id != 0 {
+		t.Fatal("session outlived the absolute timeout")
+	}
+	// A cookie signed with another key is ignored.
+	other := NewSessions("other", time.Hour, 8*time.Hour, false)
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(cookie)
+	if id := other.UserID(e.NewContext(req, httptest.NewRecorder())); id != 0 {
+		t.Fatal("forged session accepted")
+	}
+}
+
+func TestRedactPath(t *testing.T) {
+	cases := map[string]string{
+		"/t/gth_secret123/api/repo/ch/noarch/repodata.json": "/t/REDACTED/api/repo/ch/noarch/repodata.json",
+		"/api/repo/ch/noarch/repodata.json":                 "/api/repo/ch/noarch/repodata.json",
+		"/tokens":                                           "/tokens",
+	}
+	for in, want := range cases {
+		if got := RedactPath(in); got != want {
+			t.Errorf("RedactPath(%q) = %q", in, got)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	cases := map[string]string{
+		"/tokens?x=1": "/tokens?x=1", "": "/", "https://evil.example": "/", "//evil.example": "/",
+		"/\\evil.example": "/", "/login?next=/x": "/",
+	}
+	for in, want := range cases {
+		if got := SafeNext(in); got != want {
+			t.Errorf("SafeNext(%q) = %q want %q", in, got, want)
+		}
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	th := NewThrottle(3, time.Hour)
+	for i := 0; i < 3; i++ {
+		if th.Blocked("k") {
+			t.Fatalf("blocked after %d failures", i)
+		}
+		th.Fail("k")
+	}
+	if !th.Blocked("k") || th.Blocked("other") {
+		t.Fatal("throttle does not count per key")
+	}
+}
+
+func TestClassifyNeverLeaksInternalErrors(t *testing.T) {
+	status, code, msg, _ := classify(http.ErrAbortHandler)
+	if status != 500 || code != "internal" || msg == http.ErrAbortHandler.Error() {
+		t.Fatalf("%d %s %q", status, code, msg)
+	}
+}
