@@ -22,8 +22,10 @@ generate:
 
 # Fails if the committed generated files are stale.
 check-generated:
+	@scripts/test-env.sh >/dev/null
 	go tool templ generate
-	git diff --exit-code -- '*_templ.go'
+	npm run --silent css
+	git diff --exit-code -- '*_templ.go' static/css/app.css
 
 # Benchmarks (spec §10) and the load script; figures go to BENCHMARKS.md.
 bench:

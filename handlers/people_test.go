@@ -56,7 +56,12 @@ func TestSignInRefusals(t *testing.T) {
 			t.Fatalf("create: %d %s", res.StatusCode, res.Body)
 		}
 		res := admin.SendJSON("GET", "/api/users", nil)
-		var users struct{ Users []struct{ ID uint; Email string } }
+		var users struct {
+			Users []struct {
+				ID    uint
+				Email string
+			}
+		}
 		res.JSON(t, &users)
 		var id uint
 		for _, u := range users.Users {

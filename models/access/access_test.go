@@ -33,11 +33,11 @@ func TestChannelLevel(t *testing.T) {
 	anon := Subject{}
 
 	sources := map[string]Grants{
-		"role":      {Roles: []string{"Services-Moderator"}},
-		"team":      {Teams: []string{"Team 1"}},
-		"user":      {Users: []string{"ALICE@example.com"}},
-		"other":     {Roles: []string{"Other"}, Users: []string{"bob@example.com"}, Teams: []string{"Team 2"}},
-		"nobody":    {},
+		"role":   {Roles: []string{"Services-Moderator"}},
+		"team":   {Teams: []string{"Team 1"}},
+		"user":   {Users: []string{"ALICE@example.com"}},
+		"other":  {Roles: []string{"Other"}, Users: []string{"bob@example.com"}, Teams: []string{"Team 2"}},
+		"nobody": {},
 	}
 	for srcName, g := range sources {
 		for _, lvl := range Levels {
