@@ -25,7 +25,7 @@ check-generated:
 	@scripts/test-env.sh >/dev/null
 	go tool templ generate
 	npm run --silent css
-	git diff --exit-code -- '*_templ.go' static/css/app.css
+	git diff --stat --exit-code -- '*_templ.go' static/css/app.css
 
 # Benchmarks (spec §10) and the load script; figures go to BENCHMARKS.md.
 bench:
