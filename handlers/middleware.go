@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +16,10 @@ import (
 func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		a := &web.Actor{}
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			web.SetActor(c, a) // assets are the same for everyone
+			return next(c)
+		}
 		if uid := h.Sessions.UserID(c); uid != 0 {
 			u, err := h.Store.User(c.Request().Context(), uid)
 			switch {

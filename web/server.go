@@ -25,6 +25,9 @@ func NewEcho(log *slog.Logger, errPage ErrorPage) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = NewErrorHandler(log, errPage)
+	// Use the peer address: X-Forwarded-For is trivially forged, and sign-in
+	// throttling keys on the address.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.RequestID())
 	e.Use(accessLog(log))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
