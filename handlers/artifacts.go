@@ -117,7 +117,7 @@ func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error
 func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
 	st, err := h.Blobs.Stage(r, h.Cfg.MaxUpload)
 	if errors.Is(err, blobs.ErrTooLarge) {
-		return nil, web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The package is larger than the %d MiB limit.", h.Cfg.MaxUpload>>20))
+		return nil, web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The package is larger than the upload limit of %d bytes.", h.Cfg.MaxUpload))
 	}
 	if err != nil {
 		return nil, bodyFault(err)
