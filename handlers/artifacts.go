@@ -348,7 +348,7 @@ func (h *Handlers) DeleteArtifactForm(c echo.Context) error {
 		ID: "delete-artifact-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + filename,
 		Message: "Conda clients will no longer find " + subdir + "/" + filename + " in " + p.Path() + ".",
 		Action:  base + "/artifacts/delete", Button: "Delete", Back: base,
-		Hidden:  []components.Option{{Value: "sub", Label: p.SubName()}, {Value: "subdir", Label: subdir}, {Value: "filename", Label: filename}},
+		Hidden: []components.Option{{Value: "sub", Label: p.SubName()}, {Value: "subdir", Label: subdir}, {Value: "filename", Label: filename}},
 	}))
 }
 
