@@ -172,7 +172,7 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 		}
 		return nil, err
 	}
-	details := map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size}
+	details := map[string]any{"new": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size, "name": a.Name, "version": a.Version, "build": a.Build}}
 	if replaced != nil {
 		details["old"] = map[string]any{"sha256": replaced.SHA256, "size": replaced.Size}
 		if replaced.SHA256 != a.SHA256 {

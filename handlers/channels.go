@@ -175,7 +175,7 @@ func (h *Handlers) createChannel(c echo.Context, name, desc, privacy string) (*m
 	if err != nil {
 		return nil, err
 	}
-	h.audit(c, "channel.create", ch.Name, map[string]any{"description": ch.Description, "privacy": ch.Privacy()})
+	h.audit(c, "channel.create", ch.Name, map[string]any{"new": map[string]any{"description": ch.Description, "privacy": ch.Privacy()}})
 	return ch, nil
 }
 
@@ -292,7 +292,7 @@ func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name str
 	if err != nil {
 		return nil, err
 	}
-	h.audit(c, "subchannel.create", ch.Name+"/"+sub.Name, nil)
+	h.audit(c, "subchannel.create", ch.Name+"/"+sub.Name, map[string]any{"new": map[string]any{"name": sub.Name}})
 	return sub, nil
 }
 
@@ -314,7 +314,7 @@ func (h *Handlers) deleteSubchannel(c echo.Context, p place) error {
 		return err
 	}
 	h.collectBlobs(c, shas)
-	h.audit(c, "subchannel.delete", p.Ch.Name+"/"+sub.Name, map[string]any{"old": map[string]any{"artifacts": len(shas)}})
+	h.audit(c, "subchannel.delete", p.Ch.Name+"/"+sub.Name, map[string]any{"old": map[string]any{"name": sub.Name, "artifacts": len(shas)}})
 	return nil
 }
 

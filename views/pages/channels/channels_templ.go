@@ -39,7 +39,7 @@ func List(m ListPage) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if m.CanCreate {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<a href=\"/channels/new\" hx-get=\"/channels/new\" hx-target=\"#dialog-root\" class=\"btn-primary\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<a href=\"/channels/new\" hx-get=\"/channels/new\" hx-target=\"#dialog-root\" class=\"btn-primary\" role=\"button\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -313,7 +313,7 @@ func Page(m ChannelPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\" hx-target=\"#dialog-root\" class=\"btn-secondary\">Permissions</a> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\" hx-target=\"#dialog-root\" class=\"btn-secondary\" role=\"button\">Permissions</a> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
