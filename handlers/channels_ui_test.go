@@ -89,6 +89,13 @@ func TestChannelPages(t *testing.T) {
 		if !strings.Contains(dup.Body, "Replace a file") {
 			t.Errorf("409 dialog lacks advice: %s", dup.Body)
 		}
+		// Without script the form carries its CSRF token as a field.
+		csrf, _ := up.Find("input[name=_csrf]").Attr("value")
+		plain := condatest.Pkg{Name: "plaintool"}
+		body, ct = multipartBody(t, plain.Filename(conda.Conda), condatest.Build(t, plain, conda.Conda), map[string]string{"_csrf": csrf, "overwrite": "on"})
+		want(t, adm.Do(http.MethodPost, "/channels/web/upload", body, ct, true), http.StatusSeeOther)
+		want(t, adm.Do(http.MethodDelete, "/api/channels/web/artifacts/linux-64/"+plain.Filename(conda.Conda), nil, "", false), http.StatusNoContent)
+
 		rows := doc(t, adm.Get("/channels/web")).Find("[data-testid=artifacts-table] tbody tr")
 		if rows.Length() != 1 || !strings.Contains(rows.Text(), pkg.Filename(conda.TarBz2)) {
 			t.Errorf("artifacts table: %q", rows.Text())
