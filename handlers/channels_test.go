@@ -545,3 +545,50 @@ func TestParallelUploadsLoseNothing(t *testing.T) {
 func webConfig(t testing.TB, maxUpload int64) web.Config {
 	return web.Config{DataDir: t.TempDir(), MaxUpload: maxUpload}
 }
+
+// TestRepodataCacheAcrossInstances runs two servers on one database and one
+// blob directory: a change made through one is seen at once by the other,
+// whose cache was warm.
+func TestRepodataCacheAcrossInstances(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			dsn := modeltest.DSN(t, b)
+			open := func() *models.Store {
+				s, err := models.Open(dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			first := open()
+			if err := first.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			cfg := webConfig(t, 1<<20)
+			one := handlertest.StartWith(t, first, cfg)
+			two := handlertest.StartWith(t, open(), cfg)
+			a1, a2 := one.AsAdmin(), two.AsAdmin()
+			mustChannel(t, a1, "shared", "private")
+			path := "/api/repo/shared/linux-64/repodata.json"
+			count := func(rd map[string]any) int {
+				return len(rd["packages"].(map[string]any)) + len(rd["packages.conda"].(map[string]any))
+			}
+			if n := count(repodata(t, a2, path)); n != 0 { // warms instance two's cache
+				t.Fatalf("%d packages before any upload", n)
+			}
+			p1, p2 := condatest.Pkg{Name: "one"}, condatest.Pkg{Name: "two"}
+			want(t, uploadTo(t, a1, "shared", "", p1.Filename(conda.Conda), condatest.Build(t, p1, conda.Conda)), http.StatusCreated)
+			if n := count(repodata(t, a2, path)); n != 1 {
+				t.Fatalf("instance two lists %d packages after an upload through one", n)
+			}
+			want(t, uploadTo(t, a2, "shared", "", p2.Filename(conda.TarBz2), condatest.Build(t, p2, conda.TarBz2)), http.StatusCreated)
+			want(t, a1.Do(http.MethodDelete, "/api/channels/shared/artifacts/linux-64/"+p1.Filename(conda.Conda), nil, "", false), http.StatusNoContent)
+			rd := repodata(t, a2, path)
+			if count(rd) != 1 || rd["packages"].(map[string]any)[p2.Filename(conda.TarBz2)] == nil {
+				t.Fatalf("instance two serves stale repodata: %v", rd)
+			}
+			want(t, a1.Get("/api/repo/shared/linux-64/"+p2.Filename(conda.TarBz2)), http.StatusOK) // the blob directory is shared
+		})
+	}
+}

@@ -143,12 +143,12 @@ func (h *Handlers) Repo(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	switch file {
-	case "repodata.json", "repodata.json.zst":
+	case "repodata.json", "current_repodata.json", "repodata.json.zst":
 		e, err := h.Repodata.Get(c.Request().Context(), h.Store, p.Ch, p.SubID(), subdir)
 		if err != nil {
 			return err
 		}
-		if file == "repodata.json" {
+		if file != "repodata.json.zst" { // current_repodata may be the full repodata
 			return serveBytes(c, "application/json", e.etag, e.enc.JSON)
 		}
 		return serveBytes(c, "application/zstd", e.zstETag, e.enc.Zst)

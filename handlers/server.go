@@ -39,6 +39,9 @@ func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *sl
 		Blobs:    &blobs.Store{Dir: cfg.BlobDir()},
 		Repodata: NewRepodataCache(),
 	}
+	if n := h.Blobs.CleanStale(24 * time.Hour); n > 0 {
+		log.Info("blobs: removed stale upload files", "count", n)
+	}
 	e := web.NewEcho(log, h.ErrorPage)
 	h.Register(e)
 	return e, nil

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"time"
 )
 
 // ErrTooLarge is returned when staged content exceeds its limit.
@@ -114,6 +116,26 @@ func (b *Store) Remove(sha string) error {
 		return fmt.Errorf("blobs: unable to remove a blob: %w", err)
 	}
 	return nil
+}
+
+// CleanStale removes staging files older than age: what a crash in the
+// middle of an upload leaves behind. Other instances' uploads in progress
+// are younger than any sensible age.
+func (b *Store) CleanStale(age time.Duration) (removed int) {
+	ds, err := os.ReadDir(b.Dir)
+	if err != nil {
+		return 0
+	}
+	cutoff := time.Now().Add(-age)
+	for _, d := range ds {
+		if !strings.HasPrefix(d.Name(), ".upload-") {
+			continue
+		}
+		if info, err := d.Info(); err == nil && info.ModTime().Before(cutoff) && os.Remove(filepath.Join(b.Dir, d.Name())) == nil {
+			removed++
+		}
+	}
+	return removed
 }
 
 // syncDir makes a rename durable; failure only weakens durability.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func entries(t *testing.T, dir string) []string {
@@ -77,5 +78,20 @@ func TestOpenRefusesBadNames(t *testing.T) {
 	b := &Store{Dir: t.TempDir()}
 	if _, err := b.Open("../../etc/passwd"); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
+	}
+}
+
+func TestCleanStale(t *testing.T) {
+	b := &Store{Dir: t.TempDir()}
+	old, _ := b.Stage(strings.NewReader("old"), 10)
+	fresh, _ := b.Stage(strings.NewReader("fresh"), 10)
+	defer fresh.Discard()
+	past := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old.f.Name(), past, past)
+	if n := b.CleanStale(24 * time.Hour); n != 1 {
+		t.Fatalf("removed %d, want 1", n)
+	}
+	if _, err := os.Stat(fresh.f.Name()); err != nil {
+		t.Fatal("a fresh upload was removed")
 	}
 }
