@@ -50,7 +50,9 @@ type PickerEntry struct {
 // KindLabel is the kind as the chip shows it.
 func (e PickerEntry) KindLabel() string { return strings.ToUpper(e.Kind[:1]) + e.Kind[1:] }
 
-// Tone is the badge colour of the kind.
+// Tone is the badge colour of the kind. Badge builds "badge-"+tone, so the
+// full names are spelled here for Tailwind to keep them: badge-gray
+// badge-green badge-amber badge-red badge-indigo.
 func (e PickerEntry) Tone() string {
 	switch e.Kind {
 	case "role":
