@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/blobs"
 	"gatehouse/static"
 	"gatehouse/web"
 )
@@ -35,6 +36,11 @@ func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *sl
 		Cfg:      cfg,
 		Log:      log,
 		Throttle: web.NewThrottle(5, time.Minute),
+		Blobs:    &blobs.Store{Dir: cfg.BlobDir()},
+		Repodata: NewRepodataCache(),
+	}
+	if n := h.Blobs.CleanStale(24 * time.Hour); n > 0 {
+		log.Info("blobs: removed stale upload files", "count", n)
 	}
 	e := web.NewEcho(log, h.ErrorPage)
 	h.Register(e)
