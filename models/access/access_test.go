@@ -23,7 +23,7 @@ func TestParseLevel(t *testing.T) {
 }
 
 // Each source of a grant (role, team, user, admin, public) at each level.
-func TestChannelLevel(t *testing.T) {
+func TestChannelLevelBySource(t *testing.T) {
 	alice := Subject{UserID: 1, Email: "alice@example.com", Roles: []string{RoleMember, "Services-Moderator"}, Teams: []string{"Team 1"}}
 	admin := Subject{UserID: 2, Email: "root@example.com", Roles: []string{RoleAdmin}}
 	disabledAdmin := admin
