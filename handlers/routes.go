@@ -63,6 +63,18 @@ func (h *Handlers) Register(e *echo.Echo) {
 	apiAdm.POST("/roles", h.APICreateRole)
 	apiAdm.DELETE("/roles/:id", h.APIDeleteRole)
 	apiAdm.GET("/audit", h.APIAudit)
+
+	// Catalog pages, Port's wire format (spec §6): signed in, JSON bodies up
+	// to 1 MiB. Who may read or change a page is decided per page by
+	// pageAccess (pages.go): unreadable pages are 404, changes need admins.
+	v1 := e.Group("/v1", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	v1.GET("/pages", h.APIPages)
+	v1.POST("/pages", h.APICreatePage)
+	v1.GET("/pages/:identifier", h.APIPage)
+	v1.PATCH("/pages/:identifier", h.APIUpdatePage)
+	v1.DELETE("/pages/:identifier", h.APIDeletePage)
+	v1.GET("/pages/:identifier/permissions", h.APIPagePermissions)
+	v1.PATCH("/pages/:identifier/permissions", h.APIUpdatePagePermissions)
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add
