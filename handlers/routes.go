@@ -49,6 +49,21 @@ func (h *Handlers) Register(e *echo.Echo) {
 	adm.POST("/admin/roles/:id/delete", h.DeleteRole)
 	adm.GET("/audit-log", h.AuditLog)
 
+	// Catalog pages (spec §6): any signed-in user may ask; pageAccess
+	// (pages.go) answers 404 for pages they may not read and 403 for changes
+	// by non-admins. The Builder is for admins.
+	app.GET("/pages/:identifier", h.CatalogPage)
+	app.POST("/pages/:identifier/view", h.SaveView)
+	app.POST("/pages/:identifier/lock", h.LockPage)
+	app.POST("/pages/:identifier/unlock", h.UnlockPage)
+	adm.GET("/builder", h.Builder)
+	adm.GET("/builder/new", h.NewPageForm)
+	adm.POST("/builder", h.CreatePage)
+	adm.GET("/builder/:identifier/edit", h.EditPageForm)
+	adm.POST("/builder/:identifier", h.UpdatePage)
+	adm.GET("/builder/:identifier/delete", h.DeletePageForm)
+	adm.POST("/builder/:identifier/delete", h.DeletePage)
+
 	// JSON API: signed in, JSON bodies up to 1 MiB.
 	api := e.Group("/api", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
 	apiAdm := api.Group("", requireAdmin)
