@@ -68,4 +68,74 @@
     var el = document.getElementById(t.getAttribute("data-toggle"));
     if (el) el.hidden = !t.checked;
   });
+  // Permissions picker (views/components/picker.templ): search filters the
+  // options, Add puts a chip under the chosen level, Remove takes it out.
+  // Done submits the hidden inputs the chips carry.
+  function pickerEmptyState(list) {
+    var empty = list.parentElement.querySelector("[data-picker-empty]");
+    if (empty) empty.hidden = list.children.length > 0;
+  }
+
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-picker-remove]");
+    if (t) {
+      var chip = t.closest("[data-picker-chip]");
+      var list = chip.parentElement;
+      chip.remove();
+      pickerEmptyState(list);
+      var search = list.closest("[data-picker]").querySelector("[data-picker-search]");
+      if (search) search.focus();
+      return;
+    }
+    t = e.target.closest("[data-picker-add]");
+    if (!t) return;
+    var root = t.closest("[data-picker]");
+    var levelEl = root.querySelector("[data-picker-level]");
+    var level = levelEl ? levelEl.value : "read";
+    var target = root.querySelector('[data-picker-list="' + CSS.escape(level) + '"]');
+    if (!target) return;
+    var kind = t.getAttribute("data-kind"), field = t.getAttribute("data-field"), name = t.getAttribute("data-name");
+    var exists = Array.prototype.some.call(target.querySelectorAll("[data-picker-chip]"), function (c) {
+      return c.getAttribute("data-kind") === kind && c.getAttribute("data-name") === name;
+    });
+    if (exists) return;
+    var source = t.closest("[data-picker-option]").querySelector(".badge");
+    var li = document.createElement("li");
+    li.className = "inline-flex items-center gap-1 rounded-full border border-slate-200 bg-white py-0.5 pl-1 pr-2 text-sm";
+    li.setAttribute("data-picker-chip", "");
+    li.setAttribute("data-kind", kind);
+    li.setAttribute("data-name", name);
+    if (source) li.appendChild(source.cloneNode(true));
+    var label = document.createElement("span");
+    label.textContent = name;
+    li.appendChild(label);
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = level + "." + field;
+    input.value = name;
+    li.appendChild(input);
+    var rm = document.createElement("button");
+    rm.type = "button";
+    rm.className = "btn-icon p-0.5";
+    rm.setAttribute("aria-label", "Remove " + name);
+    rm.setAttribute("data-picker-remove", "");
+    rm.textContent = "\u00d7";
+    li.appendChild(rm);
+    target.appendChild(li);
+    pickerEmptyState(target);
+  });
+
+  document.addEventListener("input", function (e) {
+    var t = e.target.closest("[data-picker-search]");
+    if (!t) return;
+    var root = t.closest("[data-picker]");
+    var q = t.value.trim().toLowerCase(), shown = 0;
+    root.querySelectorAll("[data-picker-option]").forEach(function (o) {
+      var hit = q === "" || o.getAttribute("data-name").toLowerCase().indexOf(q) !== -1;
+      o.classList.toggle("hidden", !hit);
+      if (hit) shown++;
+    });
+    var none = root.querySelector("[data-picker-none]");
+    if (none) none.hidden = shown > 0;
+  });
 })();
