@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/views/components"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages/catalog"
 	"gatehouse/web"
@@ -206,6 +207,83 @@ func (h *Handlers) setLocked(c echo.Context, locked bool) error {
 	}
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Locked: &locked}); err != nil {
 		return err
+	}
+	return web.Redirect(c, "/pages/"+cp.Identifier)
+}
+
+// pagePicker builds the Permissions dialog: read-only for those who may not
+// change it, with every role, user and team to pick from for admins.
+func (h *Handlers) pagePicker(c echo.Context, cp *catalogPage, read access.Grants, errMsg string) (components.PickerProps, error) {
+	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions", Action: "/pages/" + cp.Identifier + "/permissions",
+		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), ReadOnly: cp.Level < access.Manage, Error: errMsg,
+		Levels: []components.PickerLevel{{Key: models.LevelRead, Label: "Read", Current: models.Normalized(read)}}}
+	if p.ReadOnly {
+		return p, nil
+	}
+	ctx := c.Request().Context()
+	roles, err := h.Store.Roles(ctx)
+	if err != nil {
+		return p, err
+	}
+	users, err := h.Store.Users(ctx)
+	if err != nil {
+		return p, err
+	}
+	teams, err := h.Store.Teams(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range roles {
+		p.Options.Roles = append(p.Options.Roles, r.Name)
+	}
+	for _, u := range users {
+		if !u.Disabled {
+			p.Options.Users = append(p.Options.Users, u.Email)
+		}
+	}
+	for _, t := range teams {
+		p.Options.Teams = append(p.Options.Teams, t.Name)
+	}
+	return p, nil
+}
+
+// PagePermissionsDialog shows who may read a page to anyone who may read it.
+func (h *Handlers) PagePermissionsDialog(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Read)
+	if err != nil {
+		return err
+	}
+	m, err := h.pagePicker(c, cp, cp.Read, "")
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Permissions", components.Picker(m))
+}
+
+// SetPagePermissions handles the picker's Done (admins): the read lists are
+// replaced by what the dialog holds.
+func (h *Handlers) SetPagePermissions(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Manage)
+	if err != nil {
+		return err
+	}
+	patch, err := pickerPatch(c, []string{models.LevelRead})
+	if err != nil {
+		return err
+	}
+	if _, err := h.setPagePermissions(c, cp, patch[models.LevelRead]); err != nil {
+		fields, banner, err := formFault(err)
+		if err != nil {
+			return err
+		}
+		for _, msg := range fields {
+			banner = msg
+		}
+		m, perr := h.pagePicker(c, cp, patch[models.LevelRead].Apply(cp.Read), banner)
+		if perr != nil {
+			return perr
+		}
+		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(m))
 	}
 	return web.Redirect(c, "/pages/"+cp.Identifier)
 }

@@ -238,3 +238,52 @@ func TestBuilder(t *testing.T) {
 		})
 	}
 }
+
+// TestPagePermissionsDialog checks the Permissions dialog shows the same
+// truth as the API: read-only for members, a picker with Done for admins.
+func TestPagePermissionsDialog(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			w := newPageWorld(t, b)
+			w.createPage(t, `{"identifier":"open","title":"Open Catalog"}`)
+			admin, member := w.srv.AsAdmin(), w.srv.Login("member@x.io")
+
+			body := member.Get("/pages/open/permissions").Body
+			if !strings.Contains(body, `data-testid="picker-level-read"`) || !strings.Contains(body, ">Member<") || strings.Contains(body, ">Done<") || strings.Contains(body, "data-picker-search") {
+				t.Errorf("member's dialog is not a read-only list: %s", body)
+			}
+			if res := w.srv.Login("nobody@x.io").Get("/pages/open/permissions"); res.StatusCode != 404 {
+				t.Errorf("non-reader: %d", res.StatusCode)
+			}
+			body = admin.Get("/pages/open/permissions").Body
+			if !strings.Contains(body, ">Done<") || !strings.Contains(body, `data-name="named@x.io"`) || !strings.Contains(body, `data-name="Team 1"`) {
+				t.Error("admin's picker lacks Done or options")
+			}
+
+			form := url.Values{"levels": {"read"}, "read.roles": {"Admin"}, "read.users": {"named@x.io"}}
+			if res := member.PostForm("/pages/open/permissions", form); res.StatusCode != 403 {
+				t.Errorf("member changes: %d", res.StatusCode)
+			}
+			if res := admin.PostForm("/pages/builder/permissions", form); res.StatusCode != 400 {
+				t.Errorf("builder: %d", res.StatusCode)
+			}
+			bad := url.Values{"levels": {"read"}, "read.roles": {"Admin"}, "read.teams": {"Phantoms"}}
+			if res := admin.PostForm("/pages/open/permissions", bad); res.StatusCode != 422 || !strings.Contains(res.Body, "Phantoms") {
+				t.Errorf("unknown team: %d", res.StatusCode)
+			}
+			if res := admin.PostForm("/pages/open/permissions", form); res.StatusCode != 303 {
+				t.Fatalf("Done: %d %s", res.StatusCode, res.Body)
+			}
+			res := admin.Get("/v1/pages/open/permissions")
+			if !strings.Contains(res.Body, `{"read":{"roles":["Admin"],"users":["named@x.io"],"teams":[]}}`) {
+				t.Errorf("API after Done: %s", res.Body)
+			}
+			if res := member.Get("/pages/open"); res.StatusCode != 404 {
+				t.Errorf("member still reads: %d", res.StatusCode)
+			}
+			if body := w.srv.Login("named@x.io").Get("/pages/open/permissions").Body; !strings.Contains(body, ">named@x.io<") || strings.Contains(body, ">Member<") {
+				t.Error("dialog differs from the API")
+			}
+		})
+	}
+}

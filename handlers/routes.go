@@ -53,6 +53,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// (pages.go) answers 404 for pages they may not read and 403 for changes
 	// by non-admins. The Builder is for admins.
 	app.GET("/pages/:identifier", h.CatalogPage)
+	app.GET("/pages/:identifier/permissions", h.PagePermissionsDialog)
+	app.POST("/pages/:identifier/permissions", h.SetPagePermissions)
 	app.POST("/pages/:identifier/view", h.SaveView)
 	app.POST("/pages/:identifier/lock", h.LockPage)
 	app.POST("/pages/:identifier/unlock", h.UnlockPage)
