@@ -251,84 +251,48 @@ type PageSummary struct {
 }
 
 // ReadablePages lists, by title, the pages the subject may read; query, when
-// not empty, keeps those whose title or identifier contains it. One query
-// for the pages and one for their read grants, decided by access.CanReadPage.
+// not empty, keeps those whose title or identifier contains it. One indexed
+// query: the engine names the principals through which the subject reads
+// (access.ReadersFor) and only pages whose read grants name one come back.
 func (s *Store) ReadablePages(ctx context.Context, subj access.Subject, query string) ([]PageSummary, error) {
-	if subj.Anonymous() || subj.Disabled {
+	who := access.ReadersFor(subj)
+	if who.None() {
 		return nil, nil
 	}
-	db := s.db.WithContext(ctx)
-	q := db.Model(&Page{}).Select("id, identifier, title, icon, locked").Order("title, identifier")
+	q := s.db.WithContext(ctx).Model(&Page{}).Select("id, identifier, title, icon, locked").Order("title, identifier")
 	if query = strings.TrimSpace(query); query != "" {
 		like := "%" + escapeLike(strings.ToLower(query)) + "%"
 		q = q.Where(`LOWER(title) LIKE ? ESCAPE '\' OR identifier LIKE ? ESCAPE '\'`, like, like)
+	}
+	if !who.All {
+		q = q.Where(`id IN (SELECT g.resource_id FROM grants g WHERE g.resource_type = ? AND g.level = ? AND (
+  (g.principal_kind = 'role' AND g.principal_id IN (SELECT id FROM roles WHERE name IN ?)) OR
+  (g.principal_kind = 'team' AND g.principal_id IN (SELECT id FROM teams WHERE name IN ?)) OR
+  (g.principal_kind = 'user' AND g.principal_id IN (SELECT id FROM users WHERE email = ?))))`,
+			ResourcePage, LevelRead, orNone(who.Roles), orNone(who.Teams), who.Email)
 	}
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var pages []PageSummary
 	for rows.Next() {
 		var p PageSummary
 		if err := rows.Scan(&p.ID, &p.Identifier, &p.Title, &p.Icon, &p.Locked); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		pages = append(pages, p)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if subj.IsAdmin() || len(pages) == 0 {
-		return pages, nil
-	}
-	read, err := pageReadGrants(db)
-	if err != nil {
-		return nil, err
-	}
-	out := pages[:0]
-	for _, p := range pages {
-		if access.CanReadPage(subj, read[p.ID]) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return pages, rows.Err()
 }
 
-// pageReadGrants loads every page's read grants in one query, scanned by
-// hand because the navigation needs it on every request.
-func pageReadGrants(db *gorm.DB) (map[uint]access.Grants, error) {
-	rows, err := db.Raw(`
-SELECT g.resource_id, g.principal_kind, COALESCE(r.name, u.email, t.name, '')
-FROM grants g
-LEFT JOIN roles r ON g.principal_kind = 'role' AND r.id = g.principal_id
-LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
-LEFT JOIN teams t ON g.principal_kind = 'team' AND t.id = g.principal_id
-WHERE g.resource_type = ? AND g.level = ?`, ResourcePage, LevelRead).Rows()
-	if err != nil {
-		return nil, err
+// orNone keeps an IN list valid when empty (no name is "").
+func orNone(names []string) []string {
+	if len(names) == 0 {
+		return []string{""}
 	}
-	defer rows.Close()
-	out := map[uint]access.Grants{}
-	for rows.Next() {
-		var id uint
-		var kind, name string
-		if err := rows.Scan(&id, &kind, &name); err != nil {
-			return nil, err
-		}
-		g := out[id]
-		switch kind {
-		case PrincipalRole:
-			g.Roles = append(g.Roles, name)
-		case PrincipalUser:
-			g.Users = append(g.Users, name)
-		case PrincipalTeam:
-			g.Teams = append(g.Teams, name)
-		}
-		out[id] = g
-	}
-	return out, rows.Err()
+	return names
 }
 
 // escapeLike escapes LIKE's wildcards so user text matches literally.

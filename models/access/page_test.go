@@ -40,6 +40,10 @@ func TestPageLevel(t *testing.T) {
 			if got := CanReadPage(tt.s, tt.read); got != (tt.want >= Read) {
 				t.Errorf("CanReadPage = %v", got)
 			}
+			// Stores query by principals: they must decide exactly as Includes does.
+			if got, want := ReadersFor(tt.s).Match(tt.read), tt.s.IsAdmin() || tt.read.Includes(tt.s); got != want {
+				t.Errorf("ReadersFor(...).Match = %v, Includes says %v", got, want)
+			}
 			if got := CanChangeView(tt.s, tt.read, false); got != tt.change {
 				t.Errorf("CanChangeView(unlocked) = %v, want %v", got, tt.change)
 			}
@@ -154,4 +158,49 @@ func TestEffectiveView(t *testing.T) {
 	if w := EffectiveView(saved, mine, true); w.Filters[0].Column != "name" {
 		t.Errorf("viewer filter not applied: %+v", w.Filters)
 	}
+}
+
+// TestReadersForAgreesWithIncludes walks many subjects and grants: the
+// principals stores query by must decide exactly as the engine does.
+func TestReadersForAgreesWithIncludes(t *testing.T) {
+	subsets := func(xs []string) [][]string {
+		var out [][]string
+		for m := 0; m < 1<<len(xs); m++ {
+			var s []string
+			for i, x := range xs {
+				if m&(1<<i) != 0 {
+					s = append(s, x)
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	roles, teams, users := subsets([]string{RoleAdmin, RoleMember, "Mod"}), subsets([]string{"T1", "T2"}), subsets([]string{"a@x.io", "B@x.io"})
+	n := 0
+	for _, sr := range roles {
+		for _, st := range teams {
+			for _, email := range []string{"a@x.io", "b@x.io", "c@x.io"} {
+				for _, disabled := range []bool{false, true} {
+					s := Subject{UserID: 1, Email: email, Roles: sr, Teams: st, Disabled: disabled}
+					for _, gr := range roles {
+						for _, gt := range teams {
+							for _, gu := range users {
+								g := Grants{Roles: gr, Teams: gt, Users: gu}
+								want := s.IsAdmin() || g.Includes(s)
+								if got := ReadersFor(s).Match(g); got != want {
+									t.Fatalf("subject %+v grants %+v: Match %v, Includes %v", s, g, got, want)
+								}
+								n++
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if ReadersFor(Subject{}).Match(Grants{Roles: []string{RoleMember}}) || !ReadersFor(Subject{}).None() {
+		t.Error("anonymous reads")
+	}
+	t.Logf("%d cases", n)
 }
