@@ -97,6 +97,7 @@ func TestValidateWidget(t *testing.T) {
 		{name: "unfilterable column", in: Widget{Kind: KindArtifacts, Filters: []Filter{{Column: "size", Value: "1"}}}, wantErr: []string{`"size" cannot be filtered`}},
 		{name: "unknown op", in: Widget{Kind: KindArtifacts, Filters: []Filter{{Column: "name", Op: "regex", Value: "x"}}}, wantErr: []string{`op "regex"`}},
 		{name: "long value", in: Widget{Kind: KindArtifacts, Filters: []Filter{{Column: "name", Value: strings.Repeat("x", MaxFilterValue+1)}}}, wantErr: []string{"longer than"}},
+		{name: "every column hidden", in: Widget{Kind: KindChannels, Hidden: []string{"name", "description", "privacy", "created"}}, wantErr: []string{"at least one column"}},
 		{name: "unknown hidden and sort", in: Widget{Kind: KindArtifacts, Hidden: []string{"nope"}, Sort: &Sort{Column: "zzz"}},
 			wantErr: []string{`hidden column "nope"`, `sort column "zzz"`}},
 	}
@@ -138,6 +139,7 @@ func TestEffectiveView(t *testing.T) {
 		{"viewer's own view replaces it, bad entries dropped", mine, true, 1, []string{"license"}, ""},
 		{"locked: saved view applies", mine, false, 1, []string{"build"}, ""},
 		{"sort applies even when locked", View{Sort: &Sort{Column: "name"}}, false, 1, []string{"build"}, "name"},
+		{"hiding every column keeps one", View{Custom: true, Hidden: []string{"channel", "name", "version", "build", "subdir", "license", "size", "uploaded"}}, true, 0, []string{"name", "version", "build", "subdir", "license", "size", "uploaded"}, ""},
 		{"unknown sort ignored", View{Sort: &Sort{Column: "zzz"}}, true, 1, []string{"build"}, ""},
 	}
 	for _, tt := range tests {

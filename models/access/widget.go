@@ -137,6 +137,9 @@ func ValidateWidget(w Widget) (Widget, error) {
 			hidden = append(hidden, h)
 		}
 	}
+	if len(hidden) == len(columns[w.Kind]) {
+		problems = append(problems, "at least one column must be shown")
+	}
 	if w.Sort != nil {
 		if _, ok := FindColumn(w.Kind, w.Sort.Column); !ok {
 			problems = append(problems, fmt.Sprintf("sort column %q does not exist on %s tables", w.Sort.Column, w.Kind))
@@ -209,6 +212,9 @@ func EffectiveView(saved Widget, req View, mayChange bool) Widget {
 		if _, ok := FindColumn(saved.Kind, h); ok && !slices.Contains(out.Hidden, h) {
 			out.Hidden = append(out.Hidden, h)
 		}
+	}
+	if len(out.Hidden) == len(columns[saved.Kind]) {
+		out.Hidden = out.Hidden[1:] // a table shows at least one column
 	}
 	return out
 }
