@@ -315,7 +315,7 @@ func viewControls(m CatalogView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\" class=\"card mb-4 space-y-4 p-4\" data-testid=\"view-controls\" data-autosubmit><input type=\"hidden\" name=\"view\" value=\"1\"> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\" class=\"card mb-4 p-4\" data-testid=\"view-controls\" data-autosubmit><input type=\"hidden\" name=\"view\" value=\"1\"> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
