@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
+	"gatehouse/models/blobs"
 	"gatehouse/static"
 	"gatehouse/views/components"
 	"gatehouse/views/layout"
@@ -33,6 +34,9 @@ type Handlers struct {
 	Log      *slog.Logger
 	// Throttle counts failed sign-ins per email and per address.
 	Throttle *web.Throttle
+	// Blobs holds artifact files; Repodata caches built repodata.
+	Blobs    *blobs.Store
+	Repodata *RepodataCache
 }
 
 // shell builds the layout's view model for the current request.

@@ -69,13 +69,13 @@ type PageSummaryJSON struct {
 	Locked     bool   `json:"locked"`
 }
 
-// PermissionsJSON is a page's permissions in Port's wire format.
-type PermissionsJSON struct {
+// PagePermissionsJSON is a page's permissions in Port's wire format.
+type PagePermissionsJSON struct {
 	Read access.Grants `json:"read"`
 }
 
-func permissionsJSON(read access.Grants) PermissionsJSON {
-	return PermissionsJSON{Read: models.Normalized(read)}
+func pagePermissionsJSON(read access.Grants) PagePermissionsJSON {
+	return PagePermissionsJSON{Read: models.Normalized(read)}
 }
 
 // pageBody is the JSON body of POST and PATCH /v1/pages.
@@ -121,7 +121,7 @@ func (h *Handlers) APICreatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "read": permissionsJSON(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}}).Read})
+	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "read": pagePermissionsJSON(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}}).Read})
 	return ok(c, http.StatusCreated, "page", p)
 }
 
@@ -215,7 +215,7 @@ func (h *Handlers) APIPagePermissions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, "permissions", permissionsJSON(cp.Read))
+	return ok(c, http.StatusOK, "permissions", pagePermissionsJSON(cp.Read))
 }
 
 // APIUpdatePagePermissions applies Port's PATCH rule (admins): each key
@@ -233,7 +233,7 @@ func (h *Handlers) APIUpdatePagePermissions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, "permissions", permissionsJSON(read))
+	return ok(c, http.StatusOK, "permissions", pagePermissionsJSON(read))
 }
 
 // setPagePermissions writes a permissions patch, records it and returns who
@@ -250,7 +250,7 @@ func (h *Handlers) setPagePermissions(c echo.Context, cp *catalogPage, patch acc
 	}
 	old := models.Normalized(before[models.LevelRead])
 	if jsonText(old) != jsonText(now) {
-		h.audit(c, "page.permissions", cp.Identifier, map[string]any{"old": PermissionsJSON{Read: old}, "new": PermissionsJSON{Read: now}})
+		h.audit(c, "page.permissions", cp.Identifier, map[string]any{"old": PagePermissionsJSON{Read: old}, "new": PagePermissionsJSON{Read: now}})
 	}
 	return now, nil
 }

@@ -49,6 +49,38 @@ func (h *Handlers) Register(e *echo.Echo) {
 	adm.POST("/admin/roles/:id/delete", h.DeleteRole)
 	adm.GET("/audit-log", h.AuditLog)
 
+	// Channels: any signed-in user reaches these pages; each handler asks
+	// channelLevel for the level it needs (read, write or manage), and a
+	// channel the actor cannot read is a 404. Creating a channel: admins.
+	app.GET("/channels", h.Channels)
+	adm.GET("/channels/new", h.NewChannelForm)
+	adm.POST("/channels", h.CreateChannel)
+	app.GET("/channels/:name", h.Channel)
+	app.GET("/channels/:name/edit", h.EditChannelForm)
+	app.POST("/channels/:name", h.UpdateChannel)
+	app.GET("/channels/:name/delete", h.DeleteChannelForm)
+	app.POST("/channels/:name/delete", h.DeleteChannel)
+	app.GET("/channels/:name/subchannels/new", h.NewSubchannelForm)
+	app.POST("/channels/:name/subchannels", h.CreateSubchannel)
+	app.GET("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannelForm)
+	app.POST("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannel)
+	app.GET("/channels/:name/permissions", h.ChannelPermissionsForm)
+	app.POST("/channels/:name/permissions", h.SetChannelPermissions)
+	app.GET("/channels/:name/upload", h.UploadForm)
+	app.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm)
+	app.POST("/channels/:name/artifacts/delete", h.DeleteArtifact)
+	// Uploads: signed in, bodies up to the artifact size limit instead of
+	// the form or JSON limit.
+	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
+	e.POST("/channels/:name/upload", h.Upload, requireUser, uploadLimit)
+	e.POST("/api/channels/:name/artifacts", h.APIUpload, requireUser, uploadLimit)
+
+	// Conda channel protocol: anonymous allowed (public channels); private
+	// channels answer 404 to anyone below read. Not under the /api group,
+	// which requires sign-in.
+	e.GET("/api/repo/*", h.Repo)
+	e.HEAD("/api/repo/*", h.Repo)
+
 	// Catalog pages (spec §6): any signed-in user may ask; pageAccess
 	// (pages.go) answers 404 for pages they may not read and 403 for changes
 	// by non-admins. The Builder is for admins.
@@ -80,6 +112,20 @@ func (h *Handlers) Register(e *echo.Echo) {
 	apiAdm.POST("/roles", h.APICreateRole)
 	apiAdm.DELETE("/roles/:id", h.APIDeleteRole)
 	apiAdm.GET("/audit", h.APIAudit)
+
+	// Channels JSON API: signed in; levels checked per channel by the handlers.
+	api.GET("/channels", h.APIChannels)
+	apiAdm.POST("/channels", h.APICreateChannel)
+	api.GET("/channels/:name", h.APIChannel)
+	api.PATCH("/channels/:name", h.APIUpdateChannel)
+	api.DELETE("/channels/:name", h.APIDeleteChannel)
+	api.POST("/channels/:name/subchannels", h.APICreateSubchannel)
+	api.DELETE("/channels/:name/subchannels/:sub", h.APIDeleteSubchannel)
+	api.GET("/channels/:name/artifacts", h.APIArtifacts)
+	api.DELETE("/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact)
+	api.DELETE("/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact)
+	api.GET("/channels/:name/permissions", h.APIChannelPermissions)
+	api.PATCH("/channels/:name/permissions", h.APIPatchChannelPermissions)
 
 	// Catalog pages, Port's wire format (spec §6): signed in, JSON bodies up
 	// to 1 MiB. Who may read or change a page is decided per page by

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/blobs"
 	"gatehouse/static"
 	"gatehouse/web"
 )
@@ -35,6 +36,8 @@ func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *sl
 		Cfg:      cfg,
 		Log:      log,
 		Throttle: web.NewThrottle(5, time.Minute),
+		Blobs:    &blobs.Store{Dir: cfg.BlobDir()},
+		Repodata: NewRepodataCache(),
 	}
 	e := web.NewEcho(log, h.ErrorPage)
 	h.Register(e)

@@ -4,6 +4,7 @@
 package modeltest
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -105,4 +106,45 @@ const Password = "correct-horse-battery"
 // Name makes a readable unique name for t.
 func Name(t testing.TB) string {
 	return strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+}
+
+// SeedArtifacts inserts n artifact rows (no files) into a channel's subdir,
+// for benchmarks and load tests of repodata. Rows look like real packages.
+func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, subdir string, n int) error {
+	const batch = 500
+	rows := make([]models.Artifact, 0, batch)
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		err := s.DB().WithContext(ctx).Create(&rows).Error
+		rows = rows[:0]
+		return err
+	}
+	for i := range n {
+		name := fmt.Sprintf("pkg%05d", i/4)
+		ver := fmt.Sprintf("1.%d.%d", i%4, i%7)
+		build := fmt.Sprintf("py312h%07x_%d", i, i%3)
+		ext := ".conda"
+		if i%5 == 0 {
+			ext = ".tar.bz2"
+		}
+		rows = append(rows, models.Artifact{
+			ChannelID: ch.ID, Subdir: subdir, Filename: name + "-" + ver + "-" + build + ext,
+			Name: name, Version: ver, Build: build, BuildNumber: i % 3,
+			Depends:    `["python >=3.12,<3.13.0a0","python_abi 3.12.* *_cp312","libzlib >=1.3.1,<2.0a0","numpy >=1.26"]`,
+			Constrains: `[]`, Extra: `{}`, License: "BSD-3-Clause", LicenseFamily: "BSD",
+			Timestamp: 1700000000000 + int64(i), Size: 100000 + int64(i),
+			MD5: fmt.Sprintf("%032x", i), SHA256: fmt.Sprintf("%064x", i),
+		})
+		if len(rows) == batch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return s.DB().WithContext(ctx).Model(ch).UpdateColumn("generation", ch.Generation+1).Error
 }

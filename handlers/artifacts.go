@@ -1,0 +1,369 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/models/blobs"
+	"gatehouse/models/conda"
+	"gatehouse/views/components"
+	"gatehouse/views/pages/channels"
+	"gatehouse/web"
+)
+
+// ArtifactJSON is an artifact as the API shows it.
+type ArtifactJSON struct {
+	Channel     string    `json:"channel"`
+	Subchannel  string    `json:"subchannel,omitempty"`
+	Subdir      string    `json:"subdir"`
+	Filename    string    `json:"filename"`
+	Name        string    `json:"name"`
+	Version     string    `json:"version"`
+	Build       string    `json:"build"`
+	BuildNumber int       `json:"build_number"`
+	Depends     []string  `json:"depends"`
+	License     string    `json:"license"`
+	Timestamp   int64     `json:"timestamp"`
+	Size        int64     `json:"size"`
+	MD5         string    `json:"md5"`
+	SHA256      string    `json:"sha256"`
+	URL         string    `json:"url"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func artifactJSON(p place, a *models.Artifact) ArtifactJSON {
+	return ArtifactJSON{
+		Channel: p.Ch.Name, Subchannel: p.SubName(), Subdir: a.Subdir, Filename: a.Filename,
+		Name: a.Name, Version: a.Version, Build: a.Build, BuildNumber: a.BuildNumber, Depends: a.DependsList(),
+		License: a.License, Timestamp: a.Timestamp, Size: a.Size, MD5: a.MD5, SHA256: a.SHA256,
+		URL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename), CreatedAt: a.CreatedAt,
+	}
+}
+
+// upload is what an upload request carries besides the file.
+type upload struct {
+	Sub       string
+	Subdir    string // optional: must agree with index.json when given
+	Overwrite bool
+}
+
+// receive streams the multipart body: small fields first, then the "file"
+// part, which is staged (hashed, size-capped) beside the blobs. Fields after
+// the file are ignored. The caller must Discard the staged file.
+func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error) {
+	req := c.Request()
+	in := upload{Sub: c.QueryParam("subchannel"), Subdir: c.QueryParam("subdir"), Overwrite: c.QueryParam("overwrite") == "true"}
+	field := func(name, v string) {
+		switch name {
+		case "subchannel":
+			in.Sub = v
+		case "subdir":
+			in.Subdir = v
+		case "overwrite":
+			in.Overwrite = v == "true" || v == "on"
+		}
+	}
+	if req.MultipartForm != nil { // already parsed (a plain form post's CSRF check reads it)
+		for k, vs := range req.MultipartForm.Value {
+			field(k, vs[0])
+		}
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, "", in, err
+		}
+		defer f.Close()
+		st, err := h.stage(f)
+		return st, fh.Filename, in, err
+	}
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return nil, "", in, web.Fail(http.StatusBadRequest, "Send the package as multipart/form-data with the field \"file\".")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
+		}
+		if err != nil {
+			return nil, "", in, bodyFault(err)
+		}
+		if part.FormName() == "file" {
+			st, err := h.stage(part)
+			return st, part.FileName(), in, err
+		}
+		v, err := io.ReadAll(io.LimitReader(part, 1024))
+		if err != nil {
+			return nil, "", in, bodyFault(err)
+		}
+		field(part.FormName(), string(v))
+	}
+}
+
+func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
+	st, err := h.Blobs.Stage(r, h.Cfg.MaxUpload)
+	if errors.Is(err, blobs.ErrTooLarge) {
+		return nil, web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The package is larger than the upload limit of %d bytes.", h.Cfg.MaxUpload))
+	}
+	if err != nil {
+		return nil, bodyFault(err)
+	}
+	return st, nil
+}
+
+// bodyFault explains a failure to read the request body.
+func bodyFault(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The upload is larger than %d bytes.", mbe.Limit))
+	}
+	if errors.Is(err, multipart.ErrMessageTooLarge) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
+		return web.Fail(http.StatusBadRequest, "The multipart body is malformed or cut short.")
+	}
+	return err
+}
+
+// store checks a staged package and records it in place p. Nothing is kept
+// when anything is wrong: not the staged file, not a new blob, not a row.
+func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, filename string, in upload) (*models.Artifact, error) {
+	filename = path.Base(strings.ReplaceAll(filename, "\\", "/"))
+	format := conda.FormatOf(filename)
+	if format == conda.Unknown {
+		return nil, models.Invalid("file", "Only .conda and .tar.bz2 packages can be uploaded (got %q).", filename)
+	}
+	ix, err := conda.ReadIndex(st.ReaderAt(), st.Size, format, conda.DefaultLimits)
+	if err != nil {
+		if conda.IsArchiveError(err) {
+			return nil, models.Invalid("file", "%s", err.Error())
+		}
+		return nil, err
+	}
+	if want := ix.Filename(format); filename != want {
+		return nil, models.Invalid("file", "The file name %q does not match info/index.json, which names %q.", filename, want)
+	}
+	if in.Subdir != "" && in.Subdir != ix.Subdir {
+		return nil, models.Invalid("subdir", "info/index.json says subdir %q, but the upload was for %q.", ix.Subdir, in.Subdir)
+	}
+	ctx := c.Request().Context()
+	a := models.NewArtifact(p.Ch, p.Sub, filename, ix, st.SHA256, st.MD5, st.Size)
+	a.UploaderID = web.ActorOf(c).User.ID
+	created, err := h.Blobs.Commit(st)
+	if err != nil {
+		return nil, err
+	}
+	replaced, err := h.Store.AddArtifact(ctx, a, in.Overwrite)
+	if err != nil {
+		if created {
+			h.collectBlobs(c, []string{a.SHA256})
+		}
+		return nil, err
+	}
+	details := map[string]any{"new": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size, "name": a.Name, "version": a.Version, "build": a.Build}}
+	if replaced != nil {
+		details["old"] = map[string]any{"sha256": replaced.SHA256, "size": replaced.Size}
+		if replaced.SHA256 != a.SHA256 {
+			h.collectBlobs(c, []string{replaced.SHA256})
+		}
+	}
+	h.audit(c, "artifact.upload", p.Path(), details)
+	return a, nil
+}
+
+// APIUpload receives a package (multipart field "file"; subchannel, subdir
+// and overwrite as fields or query parameters). Write access needed.
+func (h *Handlers) APIUpload(c echo.Context) error {
+	// Refuse before reading a byte of the body when the caller cannot write.
+	if _, err := h.channelAt(c, c.Param("name"), c.QueryParam("subchannel"), access.Write); err != nil {
+		return err
+	}
+	st, filename, in, err := h.receive(c)
+	if err != nil {
+		return err
+	}
+	defer st.Discard()
+	p, err := h.channelAt(c, c.Param("name"), in.Sub, access.Write)
+	if err != nil {
+		return err
+	}
+	a, err := h.storeArtifact(c, p, st, filename, in)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusCreated, "artifact", artifactJSON(p, a))
+}
+
+// APIArtifacts lists a channel's artifacts (?subchannel=, ?subdir=). Read access.
+func (h *Handlers) APIArtifacts(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("subchannel"), access.Read)
+	if err != nil {
+		return err
+	}
+	arts, err := h.Store.Artifacts(c.Request().Context(), p.Ch.ID, models.ArtifactFilter{SubchannelID: p.SubID(), Subdir: c.QueryParam("subdir")})
+	if err != nil {
+		return err
+	}
+	out := make([]ArtifactJSON, len(arts))
+	for i := range arts {
+		out[i] = artifactJSON(p, &arts[i])
+	}
+	return ok(c, http.StatusOK, "artifacts", out)
+}
+
+// APIDeleteArtifact deletes one artifact (manage). The subchannel comes from
+// the path (/subchannels/:sub/artifacts/...) or ?subchannel=.
+func (h *Handlers) APIDeleteArtifact(c echo.Context) error {
+	sub := c.Param("sub")
+	if sub == "" {
+		sub = c.QueryParam("subchannel")
+	}
+	p, err := h.channelAt(c, c.Param("name"), sub, access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteArtifact(c, p, c.Param("subdir"), c.Param("filename")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handlers) deleteArtifact(c echo.Context, p place, subdir, filename string) error {
+	a, err := h.Store.DeleteArtifact(c.Request().Context(), p.Ch.ID, p.SubID(), subdir, filename)
+	if err != nil {
+		return err
+	}
+	h.collectBlobs(c, []string{a.SHA256})
+	h.audit(c, "artifact.delete", p.Path(), map[string]any{"old": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size}})
+	return nil
+}
+
+// ---- Pages and dialogs ----
+
+// UploadForm opens the upload dialog (write).
+func (h *Handlers) UploadForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("sub"), access.Write)
+	if err != nil {
+		return err
+	}
+	m, err := h.uploadForm(c, p, "")
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Upload", channels.UploadDialog(m))
+}
+
+func (h *Handlers) uploadForm(c echo.Context, p place, problem string) (channels.UploadForm, error) {
+	subs, err := h.Store.Subchannels(c.Request().Context(), p.Ch)
+	if err != nil {
+		return channels.UploadForm{}, err
+	}
+	m := channels.UploadForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: p.Ch.Name, Sub: p.SubName(), Error: problem}
+	for _, s := range subs {
+		m.Subchannels = append(m.Subchannels, s.Name)
+	}
+	return m, nil
+}
+
+// Upload handles the upload dialog (write). Failures re-render the dialog
+// with the reason and the status that fits.
+func (h *Handlers) Upload(c echo.Context) error {
+	if _, err := h.channelAt(c, c.Param("name"), "", access.Write); err != nil {
+		return err
+	}
+	st, filename, in, err := h.receive(c)
+	if st != nil {
+		defer st.Discard()
+	}
+	p, perr := h.channelAt(c, c.Param("name"), in.Sub, access.Write)
+	if perr != nil {
+		return perr
+	}
+	if err == nil {
+		if _, err = h.storeArtifact(c, p, st, filename, in); err == nil {
+			return h.uploaded(c, p)
+		}
+	}
+	status, msg := uploadFault(err)
+	if status == 0 {
+		return err
+	}
+	m, ferr := h.uploadForm(c, p, msg)
+	if ferr != nil {
+		return ferr
+	}
+	return h.dialog(c, status, "Upload", channels.UploadDialog(m))
+}
+
+func (h *Handlers) uploaded(c echo.Context, p place) error {
+	to := "/channels/" + url.PathEscape(p.Ch.Name)
+	if p.Sub != nil {
+		to += "?sub=" + url.QueryEscape(p.Sub.Name)
+	}
+	return web.Redirect(c, to)
+}
+
+// uploadFault maps an upload error to a status and message for the dialog;
+// 0 means it is not the uploader's fault.
+func uploadFault(err error) (int, string) {
+	var he *echo.HTTPError
+	var ve *models.ValidationError
+	var ce *models.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, ve.Message
+	case errors.As(err, &ce):
+		return http.StatusConflict, ce.Message + " Tick \"Replace a file of the same name\" to replace it."
+	case errors.As(err, &he) && he.Code < 500:
+		msg, _ := he.Message.(string)
+		return he.Code, msg
+	}
+	return 0, ""
+}
+
+// DeleteArtifactForm asks to confirm deleting an artifact (manage).
+func (h *Handlers) DeleteArtifactForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("sub"), access.Manage)
+	if err != nil {
+		return err
+	}
+	subdir, filename := c.QueryParam("subdir"), c.QueryParam("filename")
+	if _, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), subdir, filename); err != nil {
+		return err
+	}
+	base := "/channels/" + url.PathEscape(p.Ch.Name)
+	return h.dialog(c, http.StatusOK, "Delete package", channels.ConfirmDialog(channels.Confirm{
+		ID: "delete-artifact-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + filename,
+		Message: "Conda clients will no longer find " + subdir + "/" + filename + " in " + p.Path() + ".",
+		Action:  base + "/artifacts/delete", Button: "Delete", Back: base,
+		Hidden: []components.Option{{Value: "sub", Label: p.SubName()}, {Value: "subdir", Label: subdir}, {Value: "filename", Label: filename}},
+	}))
+}
+
+// DeleteArtifact deletes an artifact from the confirm dialog (manage).
+func (h *Handlers) DeleteArtifact(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.FormValue("sub"), access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteArtifact(c, p, c.FormValue("subdir"), c.FormValue("filename")); err != nil {
+		return err
+	}
+	to := "/channels/" + url.PathEscape(p.Ch.Name)
+	if p.Sub != nil {
+		to += "?sub=" + url.QueryEscape(p.Sub.Name)
+	}
+	return web.Redirect(c, to)
+}

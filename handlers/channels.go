@@ -1,0 +1,521 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/views/pages/channels"
+	"gatehouse/web"
+)
+
+// place is a channel, or one of its subchannels, with the actor's level.
+type place struct {
+	Ch    *models.Channel
+	Sub   *models.Subchannel // nil for the channel itself
+	Level access.Level
+}
+
+// SubID is the subchannel's id, 0 for the channel itself.
+func (p place) SubID() uint {
+	if p.Sub == nil {
+		return 0
+	}
+	return p.Sub.ID
+}
+
+// SubName is the subchannel's name, "" for the channel itself.
+func (p place) SubName() string {
+	if p.Sub == nil {
+		return ""
+	}
+	return p.Sub.Name
+}
+
+// Path is "channel" or "channel/sub".
+func (p place) Path() string {
+	if p.Sub == nil {
+		return p.Ch.Name
+	}
+	return p.Ch.Name + "/" + p.Sub.Name
+}
+
+// channelAt loads a channel (and subchannel when sub is set) the actor holds
+// need on. A channel the actor cannot read is a 404, exactly like one that
+// does not exist; one they read without need is a 403.
+func (h *Handlers) channelAt(c echo.Context, name, sub string, need access.Level) (place, error) {
+	ctx := c.Request().Context()
+	ch, err := h.Store.ChannelByName(ctx, name)
+	if err != nil {
+		return place{}, err
+	}
+	lvl, err := h.channelLevel(c, ch, sub)
+	if err != nil {
+		return place{}, err
+	}
+	if lvl < access.Read {
+		return place{}, models.ErrNotFound
+	}
+	p := place{Ch: ch, Level: lvl}
+	if sub != "" {
+		if p.Sub, err = h.Store.SubchannelByName(ctx, ch, sub); err != nil {
+			return place{}, err
+		}
+	}
+	if lvl < need {
+		return place{}, web.Fail(http.StatusForbidden, fmt.Sprintf("You need %s access to %s.", need, p.Path()))
+	}
+	return p, nil
+}
+
+// ChannelJSON is a channel as the API shows it.
+type ChannelJSON struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Privacy     string    `json:"privacy"`
+	Level       string    `json:"level"` // the caller's level
+	Subchannels []string  `json:"subchannels"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func (h *Handlers) channelJSON(c echo.Context, ch *models.Channel, lvl access.Level) (ChannelJSON, error) {
+	subs, err := h.Store.Subchannels(c.Request().Context(), ch)
+	if err != nil {
+		return ChannelJSON{}, err
+	}
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.Name
+	}
+	return ChannelJSON{Name: ch.Name, Description: ch.Description, Privacy: ch.Privacy(), Level: lvl.String(), Subchannels: names, CreatedAt: ch.CreatedAt}, nil
+}
+
+// parsePrivacy reads "private" (also the default when empty) or "public".
+func parsePrivacy(s string) (bool, error) {
+	switch s {
+	case "", "private":
+		return false, nil
+	case "public":
+		return true, nil
+	}
+	return false, models.Invalid("privacy", "Privacy must be \"private\" or \"public\".")
+}
+
+// readable lists the channels the actor can read, with their levels.
+func (h *Handlers) readable(c echo.Context) ([]models.Channel, []access.Level, error) {
+	all, err := h.Store.ReadableChannels(c.Request().Context(), web.ActorOf(c).Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []models.Channel
+	var levels []access.Level
+	for i := range all {
+		lvl, err := h.channelLevel(c, &all[i], "")
+		if err != nil {
+			return nil, nil, err
+		}
+		if lvl >= access.Read {
+			out = append(out, all[i])
+			levels = append(levels, lvl)
+		}
+	}
+	return out, levels, nil
+}
+
+// APIChannels lists the channels the caller can read.
+func (h *Handlers) APIChannels(c echo.Context) error {
+	chs, levels, err := h.readable(c)
+	if err != nil {
+		return err
+	}
+	out := make([]ChannelJSON, 0, len(chs))
+	for i := range chs {
+		j, err := h.channelJSON(c, &chs[i], levels[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, j)
+	}
+	return ok(c, http.StatusOK, "channels", out)
+}
+
+// APICreateChannel creates a channel from {"name","description","privacy"} (admins).
+func (h *Handlers) APICreateChannel(c echo.Context) error {
+	var in struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		Privacy     string `json:"privacy"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	ch, err := h.createChannel(c, in.Name, in.Description, in.Privacy)
+	if err != nil {
+		return err
+	}
+	j, err := h.channelJSON(c, ch, access.Manage)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusCreated, "channel", j)
+}
+
+func (h *Handlers) createChannel(c echo.Context, name, desc, privacy string) (*models.Channel, error) {
+	public, err := parsePrivacy(privacy)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := h.Store.CreateChannel(c.Request().Context(), models.NewChannel{Name: name, Description: desc, Public: public})
+	if err != nil {
+		return nil, err
+	}
+	h.audit(c, "channel.create", ch.Name, map[string]any{"new": map[string]any{"description": ch.Description, "privacy": ch.Privacy()}})
+	return ch, nil
+}
+
+// APIChannel shows one channel.
+func (h *Handlers) APIChannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Read)
+	if err != nil {
+		return err
+	}
+	j, err := h.channelJSON(c, p.Ch, p.Level)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, "channel", j)
+}
+
+// APIUpdateChannel changes {"description","privacy"} (manage).
+func (h *Handlers) APIUpdateChannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Description *string `json:"description"`
+		Privacy     *string `json:"privacy"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	after, err := h.updateChannel(c, p.Ch, in.Description, in.Privacy)
+	if err != nil {
+		return err
+	}
+	j, err := h.channelJSON(c, after, p.Level)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, "channel", j)
+}
+
+func (h *Handlers) updateChannel(c echo.Context, ch *models.Channel, desc, privacy *string) (*models.Channel, error) {
+	up := models.ChannelUpdate{Description: desc}
+	if privacy != nil {
+		public, err := parsePrivacy(*privacy)
+		if err != nil {
+			return nil, err
+		}
+		up.Public = &public
+	}
+	before, after, err := h.Store.UpdateChannel(c.Request().Context(), ch.ID, up)
+	if err != nil {
+		return nil, err
+	}
+	if before.Description != after.Description || before.Public != after.Public {
+		h.audit(c, "channel.update", ch.Name, map[string]any{
+			"old": map[string]any{"description": before.Description, "privacy": before.Privacy()},
+			"new": map[string]any{"description": after.Description, "privacy": after.Privacy()},
+		})
+	}
+	return after, nil
+}
+
+// APIDeleteChannel deletes a channel with everything in it (manage).
+func (h *Handlers) APIDeleteChannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteChannel(c, p.Ch); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
+	ctx := c.Request().Context()
+	grants, err := h.Store.GrantsFor(ctx, models.ResourceChannel, []uint{ch.ID})
+	if err != nil {
+		return err
+	}
+	deleted, shas, err := h.Store.DeleteChannel(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	h.collectBlobs(c, shas)
+	h.Repodata.Forget(ch.ID)
+	h.audit(c, "channel.delete", deleted.Name, map[string]any{
+		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "artifacts": len(shas), "permissions": permissionsJSON(grants[ch.ID])},
+	})
+	return nil
+}
+
+// APICreateSubchannel adds a subchannel from {"name"} (manage).
+func (h *Handlers) APICreateSubchannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	sub, err := h.createSubchannel(c, p.Ch, in.Name)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusCreated, "subchannel", map[string]any{"name": sub.Name, "channel": p.Ch.Name, "created_at": sub.CreatedAt})
+}
+
+func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name string) (*models.Subchannel, error) {
+	sub, err := h.Store.CreateSubchannel(c.Request().Context(), ch, name)
+	if err != nil {
+		return nil, err
+	}
+	h.audit(c, "subchannel.create", ch.Name+"/"+sub.Name, map[string]any{"new": map[string]any{"name": sub.Name}})
+	return sub, nil
+}
+
+// APIDeleteSubchannel removes a subchannel and its artifacts (manage).
+func (h *Handlers) APIDeleteSubchannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteSubchannel(c, p); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handlers) deleteSubchannel(c echo.Context, p place) error {
+	sub, shas, err := h.Store.DeleteSubchannel(c.Request().Context(), p.Ch, p.SubName())
+	if err != nil {
+		return err
+	}
+	h.collectBlobs(c, shas)
+	h.audit(c, "subchannel.delete", p.Ch.Name+"/"+sub.Name, map[string]any{"old": map[string]any{"name": sub.Name, "artifacts": len(shas)}})
+	return nil
+}
+
+// collectBlobs removes blobs no artifact refers to any more. A failure only
+// leaves an orphan file behind, so it is logged, not returned.
+func (h *Handlers) collectBlobs(c echo.Context, shas []string) {
+	ctx := c.Request().Context()
+	for _, sha := range shas {
+		used, err := h.Store.BlobInUse(ctx, sha)
+		if err == nil && !used {
+			err = h.Blobs.Remove(sha)
+		}
+		if err != nil {
+			h.Log.Error("blobs: unable to collect", "sha256", sha, "err", err)
+		}
+	}
+}
+
+// ---- Pages and dialogs ----
+
+// Channels shows the channel list.
+func (h *Handlers) Channels(c echo.Context) error {
+	chs, levels, err := h.readable(c)
+	if err != nil {
+		return err
+	}
+	m := channels.ListPage{CanCreate: web.ActorOf(c).IsAdmin()}
+	for i, ch := range chs {
+		m.Channels = append(m.Channels, channels.ChannelRow{Name: ch.Name, Description: ch.Description, Public: ch.Public, Level: levels[i].Title()})
+	}
+	return h.page(c, http.StatusOK, "Channels", channels.List(m))
+}
+
+// Channel shows a channel (or, with ?sub=, a subchannel) and its artifacts.
+func (h *Handlers) Channel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("sub"), access.Read)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	subs, err := h.Store.Subchannels(ctx, p.Ch)
+	if err != nil {
+		return err
+	}
+	arts, err := h.Store.Artifacts(ctx, p.Ch.ID, models.ArtifactFilter{SubchannelID: p.SubID()})
+	if err != nil {
+		return err
+	}
+	m := channels.ChannelPage{
+		Name: p.Ch.Name, Description: p.Ch.Description, Public: p.Ch.Public, Level: p.Level.Title(), Sub: p.SubName(),
+		CanWrite: p.Level >= access.Write, CanManage: p.Level >= access.Manage,
+		CondaURL: h.baseURL(c) + "/api/repo/" + p.Path(),
+	}
+	for _, s := range subs {
+		m.Subchannels = append(m.Subchannels, s.Name)
+	}
+	for _, a := range arts {
+		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{
+			Filename: a.Filename, Name: a.Name, Version: a.Version, Build: a.Build, Subdir: a.Subdir, Size: a.Size,
+			SHA256: a.SHA256, Uploaded: a.CreatedAt, DownloadURL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename),
+		})
+	}
+	return h.page(c, http.StatusOK, p.Path(), channels.Page(m))
+}
+
+// baseURL is the configured public URL, or the one this request came to.
+func (h *Handlers) baseURL(c echo.Context) string {
+	if h.Cfg.BaseURL != "" {
+		return h.Cfg.BaseURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// NewChannelForm opens the create channel dialog (admins).
+func (h *Handlers) NewChannelForm(c echo.Context) error {
+	return h.dialog(c, http.StatusOK, "New channel", channels.ChannelDialog(channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c)}))
+}
+
+// CreateChannel handles the create channel dialog (admins).
+func (h *Handlers) CreateChannel(c echo.Context) error {
+	name, desc, privacy := c.FormValue("name"), c.FormValue("description"), c.FormValue("privacy")
+	ch, err := h.createChannel(c, name, desc, privacy)
+	if err != nil {
+		m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Name: name, Description: desc, Public: privacy == "public"}
+		return h.channelFormFailed(c, err, m)
+	}
+	return web.Redirect(c, "/channels/"+url.PathEscape(ch.Name))
+}
+
+func (h *Handlers) channelFormFailed(c echo.Context, err error, m channels.ChannelForm) error {
+	fields, banner, err := formFault(err)
+	if err != nil {
+		return err
+	}
+	m.Errors, m.Error = fields, banner
+	return h.dialog(c, http.StatusUnprocessableEntity, "Channel", channels.ChannelDialog(m))
+}
+
+// EditChannelForm opens the edit channel dialog (manage).
+func (h *Handlers) EditChannelForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: true, Name: p.Ch.Name, Description: p.Ch.Description, Public: p.Ch.Public}
+	return h.dialog(c, http.StatusOK, "Edit channel", channels.ChannelDialog(m))
+}
+
+// UpdateChannel handles the edit channel dialog (manage).
+func (h *Handlers) UpdateChannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	desc, privacy := c.FormValue("description"), c.FormValue("privacy")
+	if _, err := h.updateChannel(c, p.Ch, &desc, &privacy); err != nil {
+		m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: true, Name: p.Ch.Name, Description: desc, Public: privacy == "public"}
+		return h.channelFormFailed(c, err, m)
+	}
+	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+}
+
+// DeleteChannelForm asks to confirm deleting a channel (manage).
+func (h *Handlers) DeleteChannelForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	base := "/channels/" + url.PathEscape(p.Ch.Name)
+	return h.dialog(c, http.StatusOK, "Delete channel", channels.ConfirmDialog(channels.Confirm{
+		ID: "delete-channel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Ch.Name,
+		Message: "This deletes the channel, its subchannels and every package in them. Conda clients using it will stop working.",
+		Action:  base + "/delete", Button: "Delete", Back: base,
+	}))
+}
+
+// DeleteChannel deletes a channel (manage).
+func (h *Handlers) DeleteChannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteChannel(c, p.Ch); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/channels")
+}
+
+// NewSubchannelForm opens the new subchannel dialog (manage).
+func (h *Handlers) NewSubchannelForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "New subchannel", channels.SubchannelDialog(channels.SubchannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: p.Ch.Name}))
+}
+
+// CreateSubchannel handles the new subchannel dialog (manage).
+func (h *Handlers) CreateSubchannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	sub, err := h.createSubchannel(c, p.Ch, name)
+	if err != nil {
+		fields, banner, err := formFault(err)
+		if err != nil {
+			return err
+		}
+		m := channels.SubchannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: p.Ch.Name, Name: name, Errors: fields, Error: banner}
+		return h.dialog(c, http.StatusUnprocessableEntity, "New subchannel", channels.SubchannelDialog(m))
+	}
+	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name)+"?sub="+url.QueryEscape(sub.Name))
+}
+
+// DeleteSubchannelForm asks to confirm deleting a subchannel (manage).
+func (h *Handlers) DeleteSubchannelForm(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
+	if err != nil {
+		return err
+	}
+	base := "/channels/" + url.PathEscape(p.Ch.Name)
+	return h.dialog(c, http.StatusOK, "Delete subchannel", channels.ConfirmDialog(channels.Confirm{
+		ID: "delete-subchannel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Path(),
+		Message: "This deletes the subchannel and every package in it.",
+		Action:  base + "/subchannels/" + url.PathEscape(p.SubName()) + "/delete", Button: "Delete", Back: base,
+	}))
+}
+
+// DeleteSubchannel deletes a subchannel (manage).
+func (h *Handlers) DeleteSubchannel(c echo.Context) error {
+	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
+	if err != nil {
+		return err
+	}
+	if err := h.deleteSubchannel(c, p); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+}
+
+// isNotFound reports whether err means "nothing here".
+func isNotFound(err error) bool { return errors.Is(err, models.ErrNotFound) }

@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/models/conda"
+)
+
+// RepodataCache keeps built repodata per channel, subchannel and subdir. An
+// entry is good while the channel's generation (stored in the database and
+// bumped by every upload and delete) is unchanged, so every instance sharing
+// the database notices a change on its next request.
+type RepodataCache struct {
+	mu      sync.RWMutex
+	entries map[repoKey]*repoEntry
+	build   sync.Mutex // one build at a time: a burst of misses builds once
+	max     int
+}
+
+type repoKey struct {
+	channel, sub uint
+	subdir       string
+}
+
+type repoEntry struct {
+	gen     int64
+	enc     conda.Encoded
+	etag    string
+	zstETag string
+}
+
+// NewRepodataCache returns an empty cache.
+func NewRepodataCache() *RepodataCache {
+	return &RepodataCache{entries: map[repoKey]*repoEntry{}, max: 512}
+}
+
+func (rc *RepodataCache) lookup(k repoKey, gen int64) *repoEntry {
+	rc.mu.RLock()
+	defer rc.mu.RUnlock()
+	if e := rc.entries[k]; e != nil && e.gen == gen {
+		return e
+	}
+	return nil
+}
+
+// Get returns the repodata for the place and subdir at the channel's
+// generation gen, building it when missing or stale.
+func (rc *RepodataCache) Get(ctx context.Context, store *models.Store, ch *models.Channel, subID uint, subdir string) (*repoEntry, error) {
+	k := repoKey{ch.ID, subID, subdir}
+	if e := rc.lookup(k, ch.Generation); e != nil {
+		return e, nil
+	}
+	rc.build.Lock()
+	defer rc.build.Unlock()
+	if e := rc.lookup(k, ch.Generation); e != nil {
+		return e, nil
+	}
+	e, err := BuildRepodata(ctx, store, ch.ID, subID, subdir)
+	if err != nil {
+		return nil, err
+	}
+	e.gen = ch.Generation // read before the rows: never newer than what was built
+	rc.mu.Lock()
+	if len(rc.entries) >= rc.max {
+		for old := range rc.entries { // drop one arbitrary entry; rebuilding is cheap
+			delete(rc.entries, old)
+			break
+		}
+	}
+	rc.entries[k] = e
+	rc.mu.Unlock()
+	return e, nil
+}
+
+// Forget drops a channel's entries (after the channel is deleted).
+func (rc *RepodataCache) Forget(channelID uint) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for k := range rc.entries {
+		if k.channel == channelID {
+			delete(rc.entries, k)
+		}
+	}
+}
+
+// BuildRepodata reads a place's artifacts for subdir and encodes repodata.
+func BuildRepodata(ctx context.Context, store *models.Store, channelID, subID uint, subdir string) (*repoEntry, error) {
+	arts, err := store.Artifacts(ctx, channelID, models.ArtifactFilter{SubchannelID: subID, Subdir: subdir})
+	if err != nil {
+		return nil, err
+	}
+	files := make([]conda.File, len(arts))
+	for i := range arts {
+		files[i] = conda.File{Filename: arts[i].Filename, Record: arts[i].Record()}
+	}
+	enc, err := conda.Encode(conda.BuildRepodata(subdir, files))
+	if err != nil {
+		return nil, err
+	}
+	return &repoEntry{enc: enc, etag: etagOf(enc.JSON), zstETag: etagOf(enc.Zst)}, nil
+}
+
+func etagOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// Repo serves the conda channel protocol under /api/repo/:
+// <channel>[/<sub>]/<subdir>/repodata.json(.zst) and
+// <channel>[/<sub>]/<subdir>/<filename>. A channel the caller cannot read
+// answers exactly like one that does not exist.
+func (h *Handlers) Repo(c echo.Context) error {
+	parts := strings.Split(c.Param("*"), "/")
+	var name, sub, subdir, file string
+	switch len(parts) {
+	case 3:
+		name, subdir, file = parts[0], parts[1], parts[2]
+	case 4:
+		name, sub, subdir, file = parts[0], parts[1], parts[2], parts[3]
+	default:
+		return models.ErrNotFound
+	}
+	if name == "" || file == "" || !conda.IsSubdir(subdir) {
+		return models.ErrNotFound
+	}
+	p, err := h.channelAt(c, name, sub, access.Read)
+	if err != nil {
+		if isNotFound(err) {
+			return models.ErrNotFound
+		}
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	switch file {
+	case "repodata.json", "repodata.json.zst":
+		e, err := h.Repodata.Get(c.Request().Context(), h.Store, p.Ch, p.SubID(), subdir)
+		if err != nil {
+			return err
+		}
+		if file == "repodata.json" {
+			return serveBytes(c, "application/json", e.etag, e.enc.JSON)
+		}
+		return serveBytes(c, "application/zstd", e.zstETag, e.enc.Zst)
+	}
+	return h.download(c, p, subdir, file)
+}
+
+// serveBytes answers with body, or 304 when the client's ETag matches.
+func serveBytes(c echo.Context, ctype, etag string, body []byte) error {
+	hdr := c.Response().Header()
+	hdr.Set("ETag", etag)
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if c.Request().Method == http.MethodHead {
+		hdr.Set(echo.HeaderContentType, ctype)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, ctype, body)
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// download serves an artifact file with Range, If-Range and HEAD support.
+func (h *Handlers) download(c echo.Context, p place, subdir, file string) error {
+	a, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), subdir, file)
+	if err != nil {
+		return err
+	}
+	f, err := h.Blobs.Open(a.SHA256)
+	if errors.Is(err, fs.ErrNotExist) {
+		h.Log.Error("blobs: artifact without its file", "channel", p.Path(), "file", file, "sha256", a.SHA256)
+		return models.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "application/octet-stream")
+	hdr.Set("ETag", `"`+a.SHA256+`"`)
+	http.ServeContent(c.Response(), c.Request(), a.Filename, a.CreatedAt, f)
+	return nil
+}

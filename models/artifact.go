@@ -1,0 +1,137 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+
+	"gorm.io/gorm"
+
+	"gatehouse/models/conda"
+)
+
+// NewArtifact builds an artifact row from an archive's index and the file's
+// hashes and size.
+func NewArtifact(ch *Channel, sub *Subchannel, filename string, ix *conda.Index, sha256, md5 string, size int64) *Artifact {
+	a := &Artifact{
+		ChannelID: ch.ID, Subdir: ix.Subdir, Filename: filename,
+		Name: ix.Name, Version: ix.Version, Build: ix.Build, BuildNumber: ix.BuildNumber,
+		Depends: mustJSON(ix.Depends), Constrains: mustJSON(ix.Constrains), Extra: mustJSON(ix.Extra),
+		License: ix.License, LicenseFamily: ix.LicenseFamily, Timestamp: ix.Timestamp,
+		Size: size, MD5: md5, SHA256: sha256,
+	}
+	if sub != nil {
+		a.SubchannelID = sub.ID
+	}
+	return a
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain strings and slices come here
+	}
+	return string(b)
+}
+
+// DependsList decodes Depends.
+func (a *Artifact) DependsList() []string { return stringList(a.Depends) }
+
+func stringList(s string) []string {
+	out := []string{}
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
+// Record is the artifact as a repodata.json entry.
+func (a *Artifact) Record() conda.Record {
+	var extra conda.Extra
+	_ = json.Unmarshal([]byte(a.Extra), &extra)
+	return conda.Record{
+		Build: a.Build, BuildNumber: a.BuildNumber, Depends: a.DependsList(), Constrains: stringList(a.Constrains),
+		License: a.License, LicenseFamily: a.LicenseFamily, MD5: a.MD5, Name: a.Name, SHA256: a.SHA256,
+		Size: a.Size, Subdir: a.Subdir, Timestamp: a.Timestamp, Version: a.Version,
+		Noarch: extra.Noarch, TrackFeatures: extra.TrackFeatures, Features: extra.Features,
+	}
+}
+
+// AddArtifact records an uploaded artifact. The same file name in the same
+// place is a conflict unless overwrite is set; then the replaced row is
+// returned. The channel's generation goes up either way.
+func (s *Store) AddArtifact(ctx context.Context, a *Artifact, overwrite bool) (replaced *Artifact, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var old Artifact
+		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", a.ChannelID, a.SubchannelID, a.Subdir, a.Filename).First(&old).Error
+		switch {
+		case err == nil && !overwrite:
+			return Conflict("%s/%s already exists here; upload with overwrite to replace it.", a.Subdir, a.Filename)
+		case err == nil:
+			if err := tx.Delete(&old).Error; err != nil {
+				return err
+			}
+			replaced = &old
+		case notFound(err) != ErrNotFound:
+			return err
+		}
+		if err := tx.Create(a).Error; err != nil {
+			if isDuplicate(err) {
+				return Conflict("%s/%s already exists here; upload with overwrite to replace it.", a.Subdir, a.Filename)
+			}
+			return err
+		}
+		return bumpGeneration(tx, a.ChannelID)
+	})
+	return replaced, err
+}
+
+// ArtifactFilter narrows Artifacts; SubchannelID 0 is the channel itself.
+type ArtifactFilter struct {
+	SubchannelID uint
+	Subdir       string // all subdirs when empty
+}
+
+// Artifacts lists a channel's (or subchannel's) artifacts by subdir and file name.
+func (s *Store) Artifacts(ctx context.Context, channelID uint, f ArtifactFilter) ([]Artifact, error) {
+	q := s.db.WithContext(ctx).Where("channel_id = ? AND subchannel_id = ?", channelID, f.SubchannelID)
+	if f.Subdir != "" {
+		q = q.Where("subdir = ?", f.Subdir)
+	}
+	var out []Artifact
+	err := q.Order("subdir, filename").Find(&out).Error
+	return out, err
+}
+
+// Artifact finds one artifact by its place.
+func (s *Store) Artifact(ctx context.Context, channelID, subchannelID uint, subdir, filename string) (*Artifact, error) {
+	var a Artifact
+	err := s.db.WithContext(ctx).Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", channelID, subchannelID, subdir, filename).First(&a).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// DeleteArtifact removes one artifact and bumps the channel's generation.
+func (s *Store) DeleteArtifact(ctx context.Context, channelID, subchannelID uint, subdir, filename string) (*Artifact, error) {
+	var a Artifact
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", channelID, subchannelID, subdir, filename).First(&a).Error
+		if err != nil {
+			return notFound(err)
+		}
+		if err := tx.Delete(&a).Error; err != nil {
+			return err
+		}
+		return bumpGeneration(tx, channelID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// BlobInUse reports whether any artifact still refers to the blob.
+func (s *Store) BlobInUse(ctx context.Context, sha256 string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Artifact{}).Where("sha256 = ?", sha256).Limit(1).Count(&n).Error
+	return n > 0, err
+}

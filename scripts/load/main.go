@@ -1,0 +1,201 @@
+// Command load measures Gatehouse serving cached repodata: it starts the
+// server in-process on a loopback port with SQLite in a temporary directory,
+// seeds a channel with 10,000 artifacts (rows only; repodata needs no files)
+// and fetches repodata.json, repodata.json.zst and a 304 revalidation from
+// several workers for a fixed time, printing requests per second and
+// latency. For scale it also serves the same repodata bytes as a static file
+// with Go's net/http. Run with `make bench` or `go run ./scripts/load`.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"gatehouse/handlers"
+	"gatehouse/models"
+	"gatehouse/models/modeltest"
+	"gatehouse/web"
+)
+
+func main() {
+	n := flag.Int("artifacts", 10_000, "artifacts to seed")
+	dur := flag.Duration("d", 5*time.Second, "how long each scenario runs")
+	workers := flag.Int("c", 4, "concurrent workers")
+	flag.Parse()
+	if err := run(*n, *dur, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n int, dur time.Duration, workers int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "gatehouse-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	store, err := models.Open(dir + "/gatehouse.db")
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(); err != nil {
+		return err
+	}
+	ch, err := store.CreateChannel(ctx, models.NewChannel{Name: "bench", Public: true})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := modeltest.SeedArtifacts(ctx, store, ch, "linux-64", n); err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d artifacts in %s\n", n, time.Since(start).Round(time.Millisecond))
+
+	cfg := web.Config{DataDir: dir, MaxUpload: 1 << 20}
+	h, err := handlers.NewServer(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	base, stop, err := serve(h)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}}
+	url := base + "/api/repo/bench/linux-64/repodata.json"
+	t0 := time.Now()
+	body, etag, err := fetch(client, url, "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("first fetch (builds the cache): %s, %d bytes\n", time.Since(t0).Round(time.Millisecond), len(body))
+
+	static, stopStatic, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		http.ServeContent(w, r, "repodata.json", start, bytes.NewReader(body))
+	}))
+	if err != nil {
+		return err
+	}
+	defer stopStatic()
+
+	fmt.Printf("\n%d workers, %s per scenario, GOMAXPROCS=%d (server and client share the machine)\n", workers, dur, runtime.GOMAXPROCS(0))
+	fmt.Printf("%-36s %10s %10s %10s %12s\n", "scenario", "req/s", "p50", "p99", "bytes/resp")
+	for _, sc := range []struct {
+		name, url, etag string
+	}{
+		{"repodata.json (cached)", url, ""},
+		{"repodata.json.zst (cached)", url + ".zst", ""},
+		{"repodata.json If-None-Match → 304", url, etag},
+		{"same bytes, static net/http file", static + "/repodata.json", ""},
+	} {
+		r, err := hammer(client, sc.url, sc.etag, dur, workers)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		fmt.Printf("%-36s %10.0f %10s %10s %12d\n", sc.name, r.rps, r.p50, r.p99, r.bytes)
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("\nGo heap in use after the run: %d MiB (process total from the OS: %d MiB)\n", m.HeapInuse>>20, m.Sys>>20)
+	return nil
+}
+
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+func fetch(c *http.Client, url, etag string) ([]byte, string, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, "", err
+	}
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNotModified {
+		return nil, "", fmt.Errorf("status %d", res.StatusCode)
+	}
+	return b, res.Header.Get("ETag"), nil
+}
+
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	bytes    int
+}
+
+func hammer(c *http.Client, url, etag string, dur time.Duration, workers int) (result, error) {
+	var (
+		mu    sync.Mutex
+		lats  []time.Duration
+		first error
+		size  int
+		wg    sync.WaitGroup
+	)
+	deadline := time.Now().Add(dur)
+	begin := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			last := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				b, _, err := fetch(c, url, etag)
+				if err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(t))
+				last = len(b)
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			size = last
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return result{}, first
+	}
+	elapsed := time.Since(begin)
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[int(float64(len(lats)-1)*p)].Round(10 * time.Microsecond)
+	}
+	return result{rps: float64(len(lats)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), bytes: size}, nil
+}

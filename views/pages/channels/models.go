@@ -1,0 +1,170 @@
+// Package channels holds the views of the channel list, a channel's page and
+// its dialogs.
+package channels
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"gatehouse/views/components"
+)
+
+// ListPage is the channel list.
+type ListPage struct {
+	CanCreate bool
+	Channels  []ChannelRow
+}
+
+// ChannelRow is one line of the channel list.
+type ChannelRow struct {
+	Name        string
+	Description string
+	Public      bool
+	Level       string // the viewer's level, e.g. "Read"
+}
+
+// Href is the channel's page.
+func (r ChannelRow) Href() string { return "/channels/" + url.PathEscape(r.Name) }
+
+// ChannelPage is one channel (or one of its subchannels) with its artifacts.
+type ChannelPage struct {
+	Name        string
+	Description string
+	Public      bool
+	Level       string
+	Sub         string // the subchannel shown, "" for the channel itself
+	Subchannels []string
+	CanWrite    bool
+	CanManage   bool
+	CondaURL    string // what to pass to conda config --add channels
+	Artifacts   []ArtifactRow
+}
+
+// Base is the channel page's path.
+func (p ChannelPage) Base() string { return "/channels/" + url.PathEscape(p.Name) }
+
+// Here is the page of the place shown (channel or subchannel).
+func (p ChannelPage) Here() string { return withSub(p.Base(), p.Sub) }
+
+// SubHref links to a subchannel's view of the page.
+func (p ChannelPage) SubHref(sub string) string { return withSub(p.Base(), sub) }
+
+func withSub(path, sub string) string {
+	if sub == "" {
+		return path
+	}
+	return path + "?sub=" + url.QueryEscape(sub)
+}
+
+// ArtifactRow is one line of the artifacts table.
+type ArtifactRow struct {
+	Filename    string
+	Name        string
+	Version     string
+	Build       string
+	Subdir      string
+	Size        int64
+	SHA256      string
+	Uploaded    time.Time
+	DownloadURL string
+}
+
+// HumanSize is the size for people.
+func (a ArtifactRow) HumanSize() string {
+	const unit = 1024
+	if a.Size < unit {
+		return fmt.Sprintf("%d B", a.Size)
+	}
+	div, exp := int64(unit), 0
+	for n := a.Size / unit; n >= unit; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(a.Size)/float64(div), "KMGTPE"[exp])
+}
+
+// DeleteHref opens the delete dialog for the artifact.
+func (p ChannelPage) DeleteHref(a ArtifactRow) string {
+	q := url.Values{"subdir": {a.Subdir}, "filename": {a.Filename}}
+	if p.Sub != "" {
+		q.Set("sub", p.Sub)
+	}
+	return p.Base() + "/artifacts/delete?" + q.Encode()
+}
+
+// ChannelForm is the create or edit channel dialog.
+type ChannelForm struct {
+	Inline      bool
+	CSRF        string
+	Edit        bool // editing an existing channel: the name is fixed
+	Name        string
+	Description string
+	Public      bool
+	Errors      map[string]string
+	Error       string
+}
+
+// Action is where the form posts.
+func (f ChannelForm) Action() string {
+	if f.Edit {
+		return "/channels/" + url.PathEscape(f.Name)
+	}
+	return "/channels"
+}
+
+// Back is where Cancel leads without htmx.
+func (f ChannelForm) Back() string {
+	if f.Edit {
+		return f.Action()
+	}
+	return "/channels"
+}
+
+// PrivacyOptions are the choices of the Privacy select.
+func (f ChannelForm) PrivacyOptions() []components.Option {
+	return []components.Option{
+		{Value: "private", Label: "Private — only people granted access", Selected: !f.Public},
+		{Value: "public", Label: "Public — anyone may read and download", Selected: f.Public},
+	}
+}
+
+// SubchannelForm is the new subchannel dialog.
+type SubchannelForm struct {
+	Inline  bool
+	CSRF    string
+	Channel string
+	Name    string
+	Errors  map[string]string
+	Error   string
+}
+
+// Base is the channel page's path.
+func (f SubchannelForm) Base() string { return "/channels/" + url.PathEscape(f.Channel) }
+
+// UploadForm is the upload dialog.
+type UploadForm struct {
+	Inline      bool
+	CSRF        string
+	Channel     string
+	Sub         string
+	Subchannels []string
+	Error       string
+}
+
+// Base is the channel page's path.
+func (f UploadForm) Base() string { return "/channels/" + url.PathEscape(f.Channel) }
+
+// Confirm is a dialog asking to confirm a destructive action.
+type Confirm struct {
+	ID      string
+	Inline  bool
+	CSRF    string
+	Title   string
+	Message string
+	Action  string
+	Button  string
+	Back    string
+	Hidden  []components.Option // extra hidden fields (Value is the name, Label the value)
+	Error   string
+}
