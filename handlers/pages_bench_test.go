@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 
 	"gatehouse/handlers/handlertest"
 	"gatehouse/models"
@@ -41,12 +43,24 @@ func BenchmarkCatalogPageRender10k(b *testing.B) {
 				b.Fatal(res.Body)
 			}
 			c := srv.Login("member@x.io")
-			b.ResetTimer()
+			var took []time.Duration
 			for b.Loop() {
+				start := time.Now()
 				if res := c.Get("/pages/artifacts"); res.StatusCode != http.StatusOK {
 					b.Fatalf("status %d", res.StatusCode)
 				}
+				took = append(took, time.Since(start))
 			}
+			reportP50(b, took)
 		})
 	}
+}
+
+// reportP50 adds the median iteration time, which spec §10 states targets in.
+func reportP50(b *testing.B, took []time.Duration) {
+	if len(took) == 0 {
+		return
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 }
