@@ -212,6 +212,9 @@ func TestBuilder(t *testing.T) {
 			if !strings.Contains(admin.Get("/builder").Body, "Channels view") || !strings.Contains(member.Get("/").Body, ">Channels view<") {
 				t.Error("new page missing from the Builder or the member's Catalog nav")
 			}
+			if body := member.Get("/pages/chans").Body; !strings.Contains(body, ">Filter Privacy</label>") || strings.Contains(body, ">Description<") {
+				t.Error("channels page lacks its filters or shows a hidden column")
+			}
 			if body := admin.Get("/builder/chans/edit").Body; !strings.Contains(body, `value="public"`) {
 				t.Error("edit dialog lacks the saved filter")
 			}
