@@ -54,9 +54,6 @@ func (h *Handlers) shell(c echo.Context, title string) layout.Shell {
 	}
 }
 
-// navPages lists the catalog pages the viewer may read; catalog pages fill it.
-func (h *Handlers) navPages(c echo.Context) []layout.NavLink { return nil }
-
 // page renders body inside the shell.
 func (h *Handlers) page(c echo.Context, status int, title string, body templ.Component) error {
 	return web.Render(c, status, h.inShell(c, title, body))

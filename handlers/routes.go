@@ -81,6 +81,23 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/api/repo/*", h.Repo)
 	e.HEAD("/api/repo/*", h.Repo)
 
+	// Catalog pages (spec §6): any signed-in user may ask; pageAccess
+	// (pages.go) answers 404 for pages they may not read and 403 for changes
+	// by non-admins. The Builder is for admins.
+	app.GET("/pages/:identifier", h.CatalogPage)
+	app.GET("/pages/:identifier/permissions", h.PagePermissionsDialog)
+	app.POST("/pages/:identifier/permissions", h.SetPagePermissions)
+	app.POST("/pages/:identifier/view", h.SaveView)
+	app.POST("/pages/:identifier/lock", h.LockPage)
+	app.POST("/pages/:identifier/unlock", h.UnlockPage)
+	adm.GET("/builder", h.Builder)
+	adm.GET("/builder/new", h.NewPageForm)
+	adm.POST("/builder", h.CreatePage)
+	adm.GET("/builder/:identifier/edit", h.EditPageForm)
+	adm.POST("/builder/:identifier", h.UpdatePage)
+	adm.GET("/builder/:identifier/delete", h.DeletePageForm)
+	adm.POST("/builder/:identifier/delete", h.DeletePage)
+
 	// JSON API: signed in, JSON bodies up to 1 MiB.
 	api := e.Group("/api", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
 	apiAdm := api.Group("", requireAdmin)
@@ -109,6 +126,18 @@ func (h *Handlers) Register(e *echo.Echo) {
 	api.DELETE("/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact)
 	api.GET("/channels/:name/permissions", h.APIChannelPermissions)
 	api.PATCH("/channels/:name/permissions", h.APIPatchChannelPermissions)
+
+	// Catalog pages, Port's wire format (spec §6): signed in, JSON bodies up
+	// to 1 MiB. Who may read or change a page is decided per page by
+	// pageAccess (pages.go): unreadable pages are 404, changes need admins.
+	v1 := e.Group("/v1", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	v1.GET("/pages", h.APIPages)
+	v1.POST("/pages", h.APICreatePage)
+	v1.GET("/pages/:identifier", h.APIPage)
+	v1.PATCH("/pages/:identifier", h.APIUpdatePage)
+	v1.DELETE("/pages/:identifier", h.APIDeletePage)
+	v1.GET("/pages/:identifier/permissions", h.APIPagePermissions)
+	v1.PATCH("/pages/:identifier/permissions", h.APIUpdatePagePermissions)
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add

@@ -23,6 +23,21 @@ type APIError struct {
 // Fail builds an HTTP error with a message meant for the caller.
 func Fail(status int, message string) error { return echo.NewHTTPError(status, message) }
 
+// CodedError is a caller's fault with its own error code, for faults that
+// deserve a more precise name than the status gives (e.g. "not_a_catalog_page").
+type CodedError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *CodedError) Error() string { return e.Message }
+
+// FailCode builds a CodedError.
+func FailCode(status int, code, message string) error {
+	return &CodedError{Status: status, Code: code, Message: message}
+}
+
 // IsAPI reports whether the request is for the JSON API or the conda protocol.
 func IsAPI(c echo.Context) bool {
 	p := c.Request().URL.Path
@@ -70,7 +85,10 @@ func classify(err error) (int, string, string, string) {
 	var he *echo.HTTPError
 	var ve *models.ValidationError
 	var ce *models.ConflictError
+	var coded *CodedError
 	switch {
+	case errors.As(err, &coded):
+		return coded.Status, coded.Code, coded.Message, ""
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, "invalid", ve.Message, ve.Field
 	case errors.As(err, &ce):

@@ -54,6 +54,13 @@
     s.addRange(r);
   }
 
+  // Forms marked data-autosubmit apply a changed checkbox at once (text
+  // inputs apply on Enter or with the form's button).
+  document.addEventListener("change", function (e) {
+    var f = e.target.closest("form[data-autosubmit]");
+    if (f && e.target.type === "checkbox") f.requestSubmit();
+  });
+
   // Elements marked data-toggle="ID" show or hide ID when they change.
   document.addEventListener("change", function (e) {
     var t = e.target.closest("[data-toggle]");

@@ -30,6 +30,7 @@ type NavItem struct {
 // MainNav lists the product's sections in the order people meet them.
 var MainNav = []NavItem{
 	{NavLink: NavLink{Label: "Channels", Href: "/channels", Icon: "channel"}},
+	{NavLink: NavLink{Label: "Builder", Href: "/builder", Icon: "builder"}, AdminOnly: true},
 }
 
 // AdminNav lists the administration sections.

@@ -1,0 +1,289 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/views/components"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages/catalog"
+	"gatehouse/web"
+)
+
+// rowsPerPage is how many rows a catalog table shows at once.
+const rowsPerPage = 50
+
+// navPages lists the catalog pages the viewer may read, for the shell's
+// Catalog section. A failure leaves the section empty rather than the page.
+func (h *Handlers) navPages(c echo.Context) []layout.NavLink {
+	a := web.ActorOf(c)
+	if !a.SignedIn() {
+		return nil
+	}
+	pages, err := h.Store.ReadablePages(c.Request().Context(), a.Subject, "")
+	if err != nil {
+		h.Log.Error("nav: unable to list pages", "err", err)
+		return nil
+	}
+	out := make([]layout.NavLink, len(pages))
+	for i, p := range pages {
+		out[i] = layout.NavLink{Label: p.Title, Href: "/pages/" + p.Identifier, Icon: p.Icon}
+	}
+	return out
+}
+
+// viewFromQuery reads a viewer's view from the URL: view=1 marks their own
+// filters (f.<column>, op.<column>) and shown columns (show), sort and desc
+// order the table.
+func viewFromQuery(kind string, q url.Values) access.View {
+	v := access.View{Custom: q.Get("view") != ""}
+	if col := q.Get("sort"); col != "" {
+		v.Sort = &access.Sort{Column: col, Desc: q.Get("desc") != ""}
+	}
+	if !v.Custom {
+		return v
+	}
+	shown := q["show"]
+	for _, col := range access.Columns(kind) {
+		if val := strings.TrimSpace(q.Get("f." + col.Key)); val != "" {
+			v.Filters = append(v.Filters, access.Filter{Column: col.Key, Op: q.Get("op." + col.Key), Value: val})
+		}
+		if !slices.Contains(shown, col.Key) {
+			v.Hidden = append(v.Hidden, col.Key)
+		}
+	}
+	return v
+}
+
+// CatalogPage shows a catalog page to anyone who may read it (404 otherwise).
+func (h *Handlers) CatalogPage(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Read)
+	if err != nil {
+		return err
+	}
+	subj := web.ActorOf(c).Subject
+	m := catalog.CatalogView{Identifier: cp.Identifier, Title: cp.Title, Icon: cp.Icon, Locked: cp.Locked,
+		IsAdmin: cp.Level >= access.Manage, CSRF: web.CSRFToken(c), Query: c.QueryString()}
+	saved, ok := cp.Table()
+	if !ok {
+		return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+	}
+	q := c.QueryParams()
+	req := viewFromQuery(saved.Kind, q)
+	m.HasTable = true
+	m.CanChange = access.CanChangeView(subj, cp.Read, cp.Locked)
+	m.Ignored = req.Custom && !m.CanChange
+	eff := access.EffectiveView(saved, req, m.CanChange)
+	pageNo, _ := strconv.Atoi(q.Get("page"))
+	res, err := h.Store.TableRows(c.Request().Context(), subj, models.TableQuery{Widget: eff, Page: pageNo, PerPage: rowsPerPage})
+	if err != nil {
+		return err
+	}
+	fillTable(&m, eff, res, q)
+	return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+}
+
+// fillTable turns the effective view and its rows into the view model.
+func fillTable(m *catalog.CatalogView, eff access.Widget, res models.TableResult, q url.Values) {
+	sort := access.DefaultSort(eff.Kind)
+	if eff.Sort != nil {
+		sort = *eff.Sort
+	}
+	m.SortColumn, m.SortDesc = sort.Column, sort.Desc
+	if q.Get("sort") == "" {
+		m.SortColumn = ""
+	}
+	base := "/pages/" + m.Identifier
+	for _, col := range access.Columns(eff.Kind) {
+		cv := catalog.ColumnView{Key: col.Key, Label: col.Label, Filterable: col.Filterable, Shown: !slices.Contains(eff.Hidden, col.Key)}
+		for _, f := range eff.Filters {
+			if f.Column == col.Key {
+				cv.FilterValue = f.Value
+				if f.Op != access.OpContains {
+					cv.FilterOp = f.Op
+				}
+			}
+		}
+		desc := false
+		if sort.Column == col.Key {
+			cv.Sorted = "ascending"
+			if sort.Desc {
+				cv.Sorted = "descending"
+			}
+			desc = !sort.Desc
+		}
+		cv.SortHref = withQuery(base, q, map[string]string{"sort": col.Key, "desc": boolParam(desc), "page": ""})
+		m.Columns = append(m.Columns, cv)
+		if cv.Shown {
+			m.Visible = append(m.Visible, cv)
+		}
+	}
+	for _, r := range res.Rows {
+		cells := make([]string, len(m.Visible))
+		for i, col := range m.Visible {
+			cells[i] = r[col.Key]
+		}
+		m.Rows = append(m.Rows, cells)
+	}
+	m.Total, m.Page, m.Pages = res.Total, res.Page, res.Pages()
+	if res.Page > 1 {
+		m.PrevHref = withQuery(base, q, map[string]string{"page": strconv.Itoa(res.Page - 1)})
+	}
+	if res.Page < res.Pages() {
+		m.NextHref = withQuery(base, q, map[string]string{"page": strconv.Itoa(res.Page + 1)})
+	}
+}
+
+func boolParam(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+// withQuery is path with q, where set replaces keys (an empty value drops one).
+func withQuery(path string, q url.Values, set map[string]string) string {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	for k, v := range set {
+		if v == "" {
+			out.Del(k)
+		} else {
+			out.Set(k, v)
+		}
+	}
+	if len(out) == 0 {
+		return path
+	}
+	return path + "?" + out.Encode()
+}
+
+// SaveView makes the admin's current view (the query they were looking at)
+// the page's saved view.
+func (h *Handlers) SaveView(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Manage)
+	if err != nil {
+		return err
+	}
+	saved, ok := cp.Table()
+	if !ok {
+		return web.Fail(http.StatusBadRequest, "This page has no table whose view could be saved.")
+	}
+	q, err := url.ParseQuery(c.FormValue("query"))
+	if err != nil {
+		return web.Fail(http.StatusBadRequest, "The view to save is not a valid query string.")
+	}
+	eff := access.EffectiveView(saved, viewFromQuery(saved.Kind, q), true)
+	widgets := slices.Clone([]access.Widget(cp.Widgets))
+	for i := range widgets {
+		if widgets[i].Type == access.WidgetTable {
+			widgets[i] = eff
+			break
+		}
+	}
+	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Widgets: &widgets}); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/pages/"+cp.Identifier)
+}
+
+// LockPage and UnlockPage set whether viewers may change the page's view.
+func (h *Handlers) LockPage(c echo.Context) error   { return h.setLocked(c, true) }
+func (h *Handlers) UnlockPage(c echo.Context) error { return h.setLocked(c, false) }
+
+func (h *Handlers) setLocked(c echo.Context, locked bool) error {
+	cp, err := h.pageAccess(c, access.Manage)
+	if err != nil {
+		return err
+	}
+	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Locked: &locked}); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/pages/"+cp.Identifier)
+}
+
+// pagePicker builds the Permissions dialog: read-only for those who may not
+// change it, with every role, user and team to pick from for admins.
+func (h *Handlers) pagePicker(c echo.Context, cp *catalogPage, read access.Grants, errMsg string) (components.PickerProps, error) {
+	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions", Action: "/pages/" + cp.Identifier + "/permissions",
+		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), ReadOnly: cp.Level < access.Manage, Error: errMsg,
+		Levels: []components.PickerLevel{{Key: models.LevelRead, Label: "Read", Current: models.Normalized(read)}}}
+	if p.ReadOnly {
+		return p, nil
+	}
+	ctx := c.Request().Context()
+	roles, err := h.Store.Roles(ctx)
+	if err != nil {
+		return p, err
+	}
+	users, err := h.Store.Users(ctx)
+	if err != nil {
+		return p, err
+	}
+	teams, err := h.Store.Teams(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range roles {
+		p.Options.Roles = append(p.Options.Roles, r.Name)
+	}
+	for _, u := range users {
+		if !u.Disabled {
+			p.Options.Users = append(p.Options.Users, u.Email)
+		}
+	}
+	for _, t := range teams {
+		p.Options.Teams = append(p.Options.Teams, t.Name)
+	}
+	return p, nil
+}
+
+// PagePermissionsDialog shows who may read a page to anyone who may read it.
+func (h *Handlers) PagePermissionsDialog(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Read)
+	if err != nil {
+		return err
+	}
+	m, err := h.pagePicker(c, cp, cp.Read, "")
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Permissions", components.Picker(m))
+}
+
+// SetPagePermissions handles the picker's Done (admins): the read lists are
+// replaced by what the dialog holds.
+func (h *Handlers) SetPagePermissions(c echo.Context) error {
+	cp, err := h.pageAccess(c, access.Manage)
+	if err != nil {
+		return err
+	}
+	patch, err := pickerPatch(c, []string{models.LevelRead})
+	if err != nil {
+		return err
+	}
+	if _, err := h.setPagePermissions(c, cp, patch[models.LevelRead]); err != nil {
+		fields, banner, err := formFault(err)
+		if err != nil {
+			return err
+		}
+		for _, msg := range fields {
+			banner = msg
+		}
+		m, perr := h.pagePicker(c, cp, patch[models.LevelRead].Apply(cp.Read), banner)
+		if perr != nil {
+			return perr
+		}
+		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(m))
+	}
+	return web.Redirect(c, "/pages/"+cp.Identifier)
+}
