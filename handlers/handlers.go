@@ -33,6 +33,10 @@ type Handlers struct {
 	Log      *slog.Logger
 	// Throttle counts failed sign-ins per email and per address.
 	Throttle *web.Throttle
+	// routes holds every registered "METHOD /pattern", for enforceToken.
+	routes map[string]bool
+	// expired rate-limits the audit of refused expired tokens.
+	expired expiredAudits
 }
 
 // shell builds the layout's view model for the current request.

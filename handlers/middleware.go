@@ -10,10 +10,21 @@ import (
 	"gatehouse/web"
 )
 
-// loadActor finds who makes the request from the session cookie. A disabled
-// or deleted user is treated as signed out.
+// loadActor finds who makes the request: an access token when the request
+// carries one (the token wins over a session cookie), otherwise the session
+// cookie. A disabled or deleted user is treated as signed out.
 func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if secret, present, err := requestToken(c); err != nil {
+			return err
+		} else if present {
+			a, err := h.tokenActor(c, secret)
+			if err != nil {
+				return err
+			}
+			web.SetActor(c, a)
+			return next(c)
+		}
 		a := &web.Actor{}
 		if uid := h.Sessions.UserID(c); uid != 0 {
 			u, err := h.Store.User(c.Request().Context(), uid)

@@ -16,7 +16,9 @@ const (
 // the guard of its group; anything not listed is a 404. Public routes are
 // the explicit list at the top.
 func (h *Handlers) Register(e *echo.Echo) {
+	e.Pre(tokenFromPath)
 	e.Use(h.loadActor)
+	e.Use(h.enforceToken) // tokens: only what Permissions (permissions.go) allows
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
 
 	// Public: no sign-in.
@@ -69,5 +71,5 @@ func (h *Handlers) Register(e *echo.Echo) {
 // those on their own, so they cannot be forged cross-site.
 func skipCSRF(c echo.Context) bool {
 	r := c.Request()
-	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != ""
+	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil
 }

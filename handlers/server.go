@@ -38,5 +38,9 @@ func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *sl
 	}
 	e := web.NewEcho(log, h.ErrorPage)
 	h.Register(e)
+	h.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		h.routes[r.Method+" "+r.Path] = true
+	}
 	return e, nil
 }

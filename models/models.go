@@ -4,4 +4,5 @@ package models
 var allModels = []any{
 	&Role{}, &User{}, &Team{}, &Grant{}, &AuditEvent{}, &Setting{},
 	&Channel{}, &Subchannel{}, &Artifact{},
+	&Token{},
 }
