@@ -34,6 +34,15 @@ func (h *Handlers) Register(e *echo.Echo) {
 	app.GET("/", h.Home)
 	app.POST("/logout", h.Logout)
 
+	// Tokens (issue 4): everyone manages their own; admins see and delete anyone's.
+	app.GET("/tokens", h.TokensPage)
+	app.GET("/tokens/new", h.NewTokenForm)
+	app.POST("/tokens", h.CreateToken)
+	app.GET("/tokens/:id/edit", h.EditTokenForm)
+	app.POST("/tokens/:id", h.EditToken)
+	app.GET("/tokens/:id/delete", h.DeleteTokenForm)
+	app.POST("/tokens/:id/delete", h.DeleteToken)
+
 	// Admin pages.
 	adm := app.Group("", requireAdmin)
 	adm.GET("/admin/users", h.Users)
@@ -53,6 +62,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	// JSON API: signed in, JSON bodies up to 1 MiB.
 	api := e.Group("/api", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	// Tokens and the scope catalog (issue 4).
+	api.GET("/tokens", h.APITokens)
+	api.POST("/tokens", h.APICreateToken)
+	api.PATCH("/tokens/:id", h.APIUpdateToken)
+	api.DELETE("/tokens/:id", h.APIDeleteToken)
+	api.GET("/scopes", h.APIScopes)
+
 	apiAdm := api.Group("", requireAdmin)
 	apiAdm.GET("/users", h.APIUsers)
 	apiAdm.POST("/users", h.APICreateUser)

@@ -357,7 +357,7 @@ func (s *Store) CreateToken(ctx context.Context, u *User, in NewToken) (*Token, 
 // Tokens lists tokens by owner and name: the owner's own, or everyone's
 // when ownerID is 0 (admins).
 func (s *Store) Tokens(ctx context.Context, ownerID uint) ([]Token, error) {
-	q := s.db.WithContext(ctx).Preload("User").Joins("JOIN users ON users.id = tokens.user_id").Order("users.email, tokens.name")
+	q := s.db.WithContext(ctx).Select("tokens.*").Preload("User").Joins("JOIN users ON users.id = tokens.user_id").Order("users.email, tokens.name")
 	if ownerID != 0 {
 		q = q.Where("tokens.user_id = ?", ownerID)
 	}

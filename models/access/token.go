@@ -201,3 +201,20 @@ func Missing(g TokenGrant, h Holdings) []string {
 	}
 	return out
 }
+
+// Beyond lists what child asks for beyond parent: what a token-authenticated
+// caller may not put into a token it creates.
+func Beyond(child, parent TokenGrant) []string {
+	var out []string
+	for _, s := range child.Scopes {
+		if !parent.HasScope(s) {
+			out = append(out, s)
+		}
+	}
+	for _, r := range child.Resources {
+		if c := parent.ChannelCap(r.Channel, r.Sub); c < r.Level {
+			out = append(out, fmt.Sprintf("%s on %s (the token holds %s)", r.Level, r.Path(), c))
+		}
+	}
+	return out
+}

@@ -54,6 +54,40 @@
     s.addRange(r);
   }
 
+  // Token dialog: Add Resource clones the row <template>; a row's remove
+  // button drops it (one row always stays).
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-add-resource]");
+    if (t) {
+      var rows = document.getElementById(t.getAttribute("data-add-resource"));
+      var tpl = document.getElementById(t.getAttribute("data-template"));
+      if (rows && tpl) {
+        rows.appendChild(tpl.content.cloneNode(true));
+        var sel = rows.lastElementChild && rows.lastElementChild.querySelector("select");
+        if (sel) sel.focus();
+      }
+      return;
+    }
+    t = e.target.closest("[data-remove-resource]");
+    if (t) {
+      var row = t.closest("[data-resource-row]");
+      if (row && row.parentElement.querySelectorAll("[data-resource-row]").length > 1) row.remove();
+    }
+  });
+
+  // Token dialog: the Type select shows its section and disables the other's
+  // fields, so a form can never send both resources and scopes.
+  document.addEventListener("change", function (e) {
+    var t = e.target.closest("[data-token-type]");
+    if (!t) return;
+    var form = t.closest("form");
+    form.querySelectorAll("[data-type-section]").forEach(function (sec) {
+      var on = sec.getAttribute("data-type-section") === t.value;
+      sec.hidden = !on;
+      sec.querySelectorAll("input, select").forEach(function (el) { el.disabled = !on; });
+    });
+  });
+
   // Elements marked data-toggle="ID" show or hide ID when they change.
   document.addEventListener("change", function (e) {
     var t = e.target.closest("[data-toggle]");

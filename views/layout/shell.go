@@ -28,7 +28,9 @@ type NavItem struct {
 }
 
 // MainNav lists the product's sections in the order people meet them.
-var MainNav = []NavItem{}
+var MainNav = []NavItem{
+	{NavLink: NavLink{Label: "Tokens", Href: "/tokens", Icon: "key"}},
+}
 
 // AdminNav lists the administration sections.
 var AdminNav = []NavItem{
