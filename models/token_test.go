@@ -228,4 +228,3 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 		}
 	})
 }
-
