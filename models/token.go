@@ -152,6 +152,31 @@ var (
 // An expired token is returned with ErrTokenExpired so the refusal can be
 // audited under its name.
 func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*Token, error) {
+	t, err := s.TokenBySecret(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.User(ctx, t.UserID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrTokenUnknown
+		}
+		return nil, err
+	}
+	t.User = u
+	switch {
+	case t.Expired(s.Now()):
+		return t, ErrTokenExpired
+	case u.Disabled:
+		return t, ErrTokenDisabled
+	}
+	s.usage.touch(t.ID, s.Now())
+	return t, nil
+}
+
+// TokenBySecret is the token check's core: the format and checksum, one
+// SHA-256, one lookup on the unique hash index, a constant-time compare.
+func (s *Store) TokenBySecret(ctx context.Context, secret string) (*Token, error) {
 	if !WellFormedToken(secret) {
 		return nil, ErrTokenUnknown
 	}
@@ -166,21 +191,6 @@ func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*Token, e
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
 		return nil, ErrTokenUnknown
 	}
-	u, err := s.User(ctx, t.UserID)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, ErrTokenUnknown
-		}
-		return nil, err
-	}
-	t.User = u
-	switch {
-	case t.Expired(s.Now()):
-		return &t, ErrTokenExpired
-	case u.Disabled:
-		return &t, ErrTokenDisabled
-	}
-	s.usage.touch(t.ID, s.Now())
 	return &t, nil
 }
 
