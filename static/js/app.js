@@ -75,16 +75,30 @@
     }
   });
 
-  // Token dialog: the Type select shows its section and disables the other's
-  // fields, so a form can never send both resources and scopes.
+  // Token dialog: the Type select shows its section; the other section's
+  // fields move into an inert <template data-stash>, so the form can never
+  // send both resources and scopes.
+  function setSection(sec, on) {
+    var stash = null;
+    for (var i = 0; i < sec.children.length; i++) {
+      if (sec.children[i].matches("template[data-stash]")) stash = sec.children[i];
+    }
+    if (on && stash) {
+      sec.appendChild(stash.content);
+      stash.remove();
+    } else if (!on && !stash) {
+      var t = document.createElement("template");
+      t.setAttribute("data-stash", "");
+      while (sec.firstChild) t.content.appendChild(sec.firstChild);
+      sec.appendChild(t);
+    }
+    sec.hidden = !on;
+  }
   document.addEventListener("change", function (e) {
     var t = e.target.closest("[data-token-type]");
     if (!t) return;
-    var form = t.closest("form");
-    form.querySelectorAll("[data-type-section]").forEach(function (sec) {
-      var on = sec.getAttribute("data-type-section") === t.value;
-      sec.hidden = !on;
-      sec.querySelectorAll("input, select").forEach(function (el) { el.disabled = !on; });
+    t.closest("form").querySelectorAll("[data-type-section]").forEach(function (sec) {
+      setSection(sec, sec.getAttribute("data-type-section") === t.value);
     });
   });
 
