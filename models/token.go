@@ -150,7 +150,8 @@ var (
 // AuthenticateToken finds the token a request carries: one hash and one
 // indexed lookup, then the owner as they are now (roles, teams, disabled).
 // An expired token is returned with ErrTokenExpired so the refusal can be
-// audited under its name.
+// audited under its name. Nothing is cached: every request asks the
+// database, so a delete or re-issue applies on every instance at once.
 func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*Token, error) {
 	t, err := s.TokenBySecret(ctx, secret)
 	if err != nil {
@@ -293,11 +294,15 @@ func (s *Store) checkGrant(ctx context.Context, u *User, g access.TokenGrant) er
 		errors.As(err, &ge)
 		return Invalid(ge.Field, "%s", ge.Message)
 	}
+	h, err := s.TokenHoldings(ctx, u, g)
+	if err != nil {
+		return err
+	}
 	var unknown []string
 	for _, r := range g.Resources {
 		ch, err := s.ChannelByName(ctx, r.Channel)
-		if errors.Is(err, ErrNotFound) {
-			unknown = append(unknown, r.Path())
+		if errors.Is(err, ErrNotFound) || err == nil && !h.Admin && h.Channels[r.Channel] == access.None {
+			unknown = append(unknown, r.Path()) // a channel the owner cannot read does not exist for them
 			continue
 		} else if err != nil {
 			return err
@@ -314,10 +319,6 @@ func (s *Store) checkGrant(ctx context.Context, u *User, g access.TokenGrant) er
 	}
 	if len(unknown) > 0 {
 		return Invalid("resources", "Unknown channel: %s.", strings.Join(unknown, ", "))
-	}
-	h, err := s.TokenHoldings(ctx, u, g)
-	if err != nil {
-		return err
 	}
 	if missing := access.Missing(g, h); len(missing) > 0 {
 		return Invalid(fieldOf(g), "You cannot grant more than you hold. Missing: %s.", strings.Join(missing, "; "))

@@ -148,6 +148,7 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 		ctx := t.Context()
 		u := modeltest.MustUser(t, s, "dev@example.com")
 		ch := mustChannel(t, s, "team-a", map[string]string{"dev@example.com": "read"})
+		mustChannel(t, s, "secret", nil)
 		if err := s.DB().Create(&models.Subchannel{ChannelID: ch.ID, Name: "beta"}).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -175,6 +176,7 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 			{"neither", models.NewToken{Name: "x", ExpiresOn: future(1)}, "at least one", false},
 			{"unknown scope", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: access.TokenGrant{Scopes: []string{"channel:fly"}}}, `"channel:fly"`, false},
 			{"unknown channel", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: res("nope", "read")}, "Unknown channel: nope", false},
+			{"unreadable channel", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: res("secret", "read")}, "Unknown channel: secret", false},
 			{"unknown subchannel", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: res("team-a/gamma", "read")}, "Unknown channel: team-a/gamma", false},
 			{"above owner", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: res("team-a", "write")}, "write on team-a (you hold read)", false},
 			{"admin scope", models.NewToken{Name: "x", ExpiresOn: future(1), Grant: access.TokenGrant{Scopes: []string{"user:edit"}}}, "user:edit (needs the Admin role)", false},
