@@ -405,3 +405,32 @@ func TestTokensPage(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenListMarksExpiryAndLastUse(t *testing.T) {
+	srv := handlertest.Start(t, modeltest.SQLite)
+	s := srv.Store
+	u, _ := s.UserByEmail(t.Context(), handlertest.Admin)
+	_, secret, err := s.CreateToken(t.Context(), u, models.NewToken{Name: "soon", ExpiresOn: future(3), Grant: access.TokenGrant{Scopes: []string{"user.token:view"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := srv.AsAdmin()
+	page := adm.Get("/tokens")
+	if !strings.Contains(page.Body, "Expiring soon") || !strings.Contains(page.Body, "Never") {
+		t.Errorf("no expiring-soon badge or never-used mark")
+	}
+	if res := withToken(srv, secret).Get("/api/tokens"); res.StatusCode != 200 {
+		t.Fatal(res.StatusCode)
+	}
+	if err := s.FlushTokenUse(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if page := adm.Get("/tokens"); strings.Contains(page.Body, "Never") {
+		t.Error("last used not shown after use")
+	}
+	s.Now = func() time.Time { return time.Now().AddDate(0, 0, 30) }
+	defer func() { s.Now = time.Now }()
+	if page := adm.Get("/tokens"); !strings.Contains(page.Body, "Expired") {
+		t.Error("no expired badge")
+	}
+}

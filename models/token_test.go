@@ -230,3 +230,40 @@ func TestCreateTokenRefusesBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestLastUsedFlushedOnClose: a graceful shutdown writes the batched
+// last-used times.
+func TestLastUsedFlushedOnClose(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			dsn := modeltest.DSN(t, b)
+			s, err := models.Open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			u := modeltest.MustUser(t, s, "dev@example.com")
+			tok, secret, err := s.CreateToken(t.Context(), u, models.NewToken{Name: "x", ExpiresOn: future(1), Grant: access.TokenGrant{Scopes: []string{"page:view"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.AuthenticateToken(t.Context(), secret); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s2, err := models.Open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			var got models.Token
+			if err := s2.DB().First(&got, tok.ID).Error; err != nil || got.LastUsedAt == nil {
+				t.Fatalf("last used not written on close: %+v %v", got.LastUsedAt, err)
+			}
+		})
+	}
+}
