@@ -218,3 +218,15 @@ func Beyond(child, parent TokenGrant) []string {
 	}
 	return out
 }
+
+// MayDo decides one action of a token on a channel (sub "" for the channel
+// itself): the action is named by its scope and needs level need; owner is
+// the owner's own level there now. A scope token must carry the scope; a
+// resource token may do any channel action its level allows, where it
+// covers. Either way the owner's level and the token's cap bound it.
+func (g TokenGrant) MayDo(scope string, need, owner Level, channel, sub string) bool {
+	if g.Kind() == KindScopes && !g.HasScope(scope) {
+		return false
+	}
+	return need > None && g.ChannelLevel(owner, channel, sub) >= need
+}

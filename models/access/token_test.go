@@ -194,3 +194,46 @@ func TestMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestMayDo walks every channel-related action (scope × its level) for
+// resource and scope tokens of every level, at the channel and its
+// subchannels, for every level the owner may hold.
+func TestMayDo(t *testing.T) {
+	type place struct{ channel, sub string }
+	places := []place{{"c", ""}, {"c", "s"}, {"c", "t"}, {"d", ""}}
+	var grants []TokenGrant
+	for _, l := range Levels {
+		grants = append(grants, TokenGrant{Resources: []Resource{{Channel: "c", Level: l}}}, TokenGrant{Resources: []Resource{{Channel: "c", Sub: "s", Level: l}}})
+	}
+	for _, s := range Catalog {
+		if s.CapsChannels {
+			grants = append(grants, TokenGrant{Scopes: []string{s.Name}})
+		}
+	}
+	n := 0
+	for _, g := range grants {
+		for _, action := range Catalog {
+			if !action.CapsChannels {
+				continue
+			}
+			for _, p := range places {
+				for _, owner := range []Level{None, Read, Write, Manage} {
+					// The rule, stated independently.
+					var want bool
+					if g.Kind() == KindScopes {
+						want = g.Scopes[0] == action.Name && owner >= action.Level
+					} else {
+						r := g.Resources[0]
+						covers := p.channel == r.Channel && (r.Sub == "" || r.Sub == p.sub)
+						want = covers && r.Level >= action.Level && owner >= action.Level
+					}
+					if got := g.MayDo(action.Name, action.Level, owner, p.channel, p.sub); got != want {
+						t.Errorf("%+v doing %s at %s/%s with owner %s: got %v", g, action.Name, p.channel, p.sub, owner, got)
+					}
+					n++
+				}
+			}
+		}
+	}
+	t.Logf("%d combinations", n)
+}
