@@ -71,7 +71,7 @@ func (h *Handlers) tokenActor(c echo.Context, secret string) (*web.Actor, error)
 	switch {
 	case errors.Is(err, models.ErrTokenExpired):
 		h.auditExpiredUse(c, t)
-		return nil, web.Fail(http.StatusUnauthorized, "The access token expired on "+t.ExpiryDate()+". Create a new one or edit its expiration date.")
+		return nil, web.Fail(http.StatusUnauthorized, "The token expired: its last day was "+t.ExpiryDate()+". Create a new token or edit its expiration date.")
 	case errors.Is(err, models.ErrTokenDisabled):
 		return nil, web.Fail(http.StatusUnauthorized, "The access token's owner is disabled.")
 	case errors.Is(err, models.ErrTokenUnknown):
