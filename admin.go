@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gatehouse/models"
+	"gatehouse/models/access"
 )
 
 // multiFlag collects a repeated flag.
@@ -39,6 +40,48 @@ func runAdmin(ctx context.Context, store *models.Store, args []string, stdout, s
 		_ = store.Record(ctx, models.Audit{Action: "user.create", Target: u.Email, Details: map[string]any{"roles": u.RoleNames(), "by": "admin command"}})
 		fmt.Fprintf(stdout, "Created user %s (%s).\n", u.Email, strings.Join(u.RoleNames(), ", "))
 		return nil
+	case "create-token":
+		return createToken(ctx, store, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown admin command %q", args[0])
+}
+
+// createToken runs "gatehouse admin create-token": it prints the new token
+// string on stdout and nothing else, so scripts can capture it.
+func createToken(ctx context.Context, store *models.Store, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("create-token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email of the token's owner")
+	name := fs.String("name", "", "token name (unique per owner)")
+	expires := fs.String("expires", "", "last day the token works, YYYY-MM-DD")
+	desc := fs.String("description", "", "what the token is for")
+	var scopes, resources multiFlag
+	fs.Var(&scopes, "scope", "scope to grant, e.g. artifact:download (repeatable)")
+	fs.Var(&resources, "resource", "CHANNEL[/SUB]:LEVEL to grant, level read|write|manage (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	g := access.TokenGrant{Scopes: scopes}
+	for _, r := range resources {
+		i := strings.LastIndex(r, ":")
+		if i < 0 {
+			return fmt.Errorf("--resource %q: want CHANNEL[/SUB]:LEVEL", r)
+		}
+		res, err := access.ParseResource(r[:i], r[i+1:])
+		if err != nil {
+			return fmt.Errorf("--resource %q: %w", r, err)
+		}
+		g.Resources = append(g.Resources, res)
+	}
+	t, secret, err := store.CreateTokenAs(ctx, *email, models.NewToken{Name: *name, Description: *desc, ExpiresOn: *expires, Grant: g})
+	if err != nil {
+		return err
+	}
+	_ = store.Record(ctx, models.Audit{ActorID: t.UserID, ActorEmail: t.User.Email, Action: "token.create", Target: t.Name,
+		Details: map[string]any{"token_id": t.ID, "type": t.Kind, "expires": t.ExpiryDate(), "by": "admin command"}})
+	_, err = fmt.Fprintln(stdout, secret)
+	return err
 }

@@ -380,14 +380,6 @@ func (h *Handlers) Channel(c echo.Context) error {
 	return h.page(c, http.StatusOK, p.Path(), channels.Page(m))
 }
 
-// baseURL is the configured public URL, or the one this request came to.
-func (h *Handlers) baseURL(c echo.Context) string {
-	if h.Cfg.BaseURL != "" {
-		return h.Cfg.BaseURL
-	}
-	return c.Scheme() + "://" + c.Request().Host
-}
-
 // NewChannelForm opens the create channel dialog (admins).
 func (h *Handlers) NewChannelForm(c echo.Context) error {
 	return h.dialog(c, http.StatusOK, "New channel", channels.ChannelDialog(channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c)}))

@@ -37,6 +37,10 @@ type Handlers struct {
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    *blobs.Store
 	Repodata *RepodataCache
+	// routes holds every registered "METHOD /pattern", for enforceToken.
+	routes map[string]bool
+	// expired rate-limits the audit of refused expired tokens.
+	expired expiredAudits
 }
 
 // shell builds the layout's view model for the current request.
@@ -155,4 +159,12 @@ func idParam(c echo.Context, name string) (uint, error) {
 // ErrorPage is the web.ErrorPage for people.
 func (h *Handlers) ErrorPage(c echo.Context, status int, message string) templ.Component {
 	return h.errorPage(c, status, message)
+}
+
+// baseURL is the configured public URL, or the one this request came to.
+func (h *Handlers) baseURL(c echo.Context) string {
+	if h.Cfg.BaseURL != "" {
+		return h.Cfg.BaseURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
 }

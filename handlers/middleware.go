@@ -11,10 +11,21 @@ import (
 	"gatehouse/web"
 )
 
-// loadActor finds who makes the request from the session cookie. A disabled
-// or deleted user is treated as signed out.
+// loadActor finds who makes the request: an access token when the request
+// carries one (the token wins over a session cookie), otherwise the session
+// cookie. A disabled or deleted user is treated as signed out.
 func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if secret, present, err := requestToken(c); err != nil {
+			return err
+		} else if present {
+			a, err := h.tokenActor(c, secret)
+			if err != nil {
+				return err
+			}
+			web.SetActor(c, a)
+			return next(c)
+		}
 		a := &web.Actor{}
 		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
 			web.SetActor(c, a) // assets are the same for everyone

@@ -16,7 +16,9 @@ const (
 // the guard of its group; anything not listed is a 404. Public routes are
 // the explicit list at the top.
 func (h *Handlers) Register(e *echo.Echo) {
+	e.Pre(tokenFromPath)
 	e.Use(h.loadActor)
+	e.Use(h.enforceToken) // tokens: only what Permissions (permissions.go) allows
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
 
 	// Public: no sign-in.
@@ -31,6 +33,15 @@ func (h *Handlers) Register(e *echo.Echo) {
 	app := e.Group("", requireUser, web.BodyLimit(maxFormBody, "The form is too large."))
 	app.GET("/", h.Home)
 	app.POST("/logout", h.Logout)
+
+	// Tokens (issue 4): everyone manages their own; admins see and delete anyone's.
+	app.GET("/tokens", h.TokensPage)
+	app.GET("/tokens/new", h.NewTokenForm)
+	app.POST("/tokens", h.CreateToken)
+	app.GET("/tokens/:id/edit", h.EditTokenForm)
+	app.POST("/tokens/:id", h.EditToken)
+	app.GET("/tokens/:id/delete", h.DeleteTokenForm)
+	app.POST("/tokens/:id/delete", h.DeleteToken)
 
 	// Admin pages.
 	adm := app.Group("", requireAdmin)
@@ -100,6 +111,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	// JSON API: signed in, JSON bodies up to 1 MiB.
 	api := e.Group("/api", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	// Tokens and the scope catalog (issue 4).
+	api.GET("/tokens", h.APITokens)
+	api.POST("/tokens", h.APICreateToken)
+	api.PATCH("/tokens/:id", h.APIUpdateToken)
+	api.DELETE("/tokens/:id", h.APIDeleteToken)
+	api.GET("/scopes", h.APIScopes)
+
 	apiAdm := api.Group("", requireAdmin)
 	apiAdm.GET("/users", h.APIUsers)
 	apiAdm.POST("/users", h.APICreateUser)
@@ -144,5 +162,5 @@ func (h *Handlers) Register(e *echo.Echo) {
 // those on their own, so they cannot be forged cross-site.
 func skipCSRF(c echo.Context) bool {
 	r := c.Request()
-	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != ""
+	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"gatehouse/models"
 	"gatehouse/models/blobs"
 	"gatehouse/static"
@@ -16,6 +18,15 @@ import (
 // NewServer builds the whole HTTP handler: sessions, assets, middleware and
 // every route. main and the tests both start Gatehouse through it.
 func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (http.Handler, error) {
+	h, err := newHandlers(ctx, cfg, store, log)
+	if err != nil {
+		return nil, err
+	}
+	return h.echo(nil), nil
+}
+
+// newHandlers builds the Handlers with their sessions and assets.
+func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*Handlers, error) {
 	key := cfg.SessionKey
 	if key == "" {
 		var err error
@@ -42,7 +53,19 @@ func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *sl
 	if n := h.Blobs.CleanStale(24 * time.Hour); n > 0 {
 		log.Info("blobs: removed stale upload files", "count", n)
 	}
-	e := web.NewEcho(log, h.ErrorPage)
+	return h, nil
+}
+
+// echo builds the Echo instance with every route; extra adds routes (tests).
+func (h *Handlers) echo(extra func(e *echo.Echo)) *echo.Echo {
+	e := web.NewEcho(h.Log, h.ErrorPage)
 	h.Register(e)
-	return e, nil
+	if extra != nil {
+		extra(e)
+	}
+	h.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		h.routes[r.Method+" "+r.Path] = true
+	}
+	return e
 }

@@ -5,4 +5,5 @@ var allModels = []any{
 	&Role{}, &User{}, &Team{}, &Grant{}, &AuditEvent{}, &Setting{},
 	&Channel{}, &Subchannel{}, &Artifact{},
 	&Page{},
+	&Token{},
 }

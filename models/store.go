@@ -53,6 +53,8 @@ func Conflict(format string, args ...any) error {
 type Store struct {
 	db  *gorm.DB
 	Now func() time.Time
+	// usage batches token last-used times (see tokenuse.go).
+	usage *tokenUsage
 }
 
 // Open connects to PostgreSQL when dsn starts with postgres:// or
@@ -81,7 +83,9 @@ func Open(dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open database: %w", err)
 	}
-	return &Store{db: db, Now: time.Now}, nil
+	s := &Store{db: db, Now: time.Now, usage: newTokenUsage()}
+	s.startFlushing()
+	return s, nil
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -106,8 +110,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close releases the connection pool.
+// Close writes pending token uses and releases the connection pool.
 func (s *Store) Close() error {
+	s.stopFlushing()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

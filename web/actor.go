@@ -9,11 +9,19 @@ import (
 
 const actorKey = "gatehouse.actor"
 
-// Actor is who makes a request: a signed-in user, or nobody.
+// Actor is who makes a request: a signed-in user, a token (acting for its
+// owner, as the owner is now), or nobody.
 type Actor struct {
 	User    *models.User
 	Subject access.Subject
+	// Token is set when the request authenticated with an access token;
+	// what the actor may do is then capped by TokenGrant.
+	Token      *models.Token
+	TokenGrant access.TokenGrant
 }
+
+// ViaToken reports whether the request authenticated with an access token.
+func (a *Actor) ViaToken() bool { return a != nil && a.Token != nil }
 
 // SignedIn reports whether a user makes the request.
 func (a *Actor) SignedIn() bool { return a != nil && a.User != nil }

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/access"
 )
 
 // Backend names a database kind.
@@ -147,4 +149,32 @@ func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, sub
 		return err
 	}
 	return s.DB().WithContext(ctx).Model(ch).UpdateColumn("generation", ch.Generation+1).Error
+}
+
+// SeedTokens fills s with n scope tokens (artifact:download,
+// user.token:view) of owner by bulk insert and returns the strings of the
+// last `real` of them; the rest have hashes of no usable string.
+func SeedTokens(b testing.TB, s *models.Store, owner *models.User, n, real int) []string {
+	b.Helper()
+	u := owner
+	exp := time.Now().UTC().AddDate(1, 0, 0)
+	var secrets []string
+	batch := make([]models.Token, 0, 1000)
+	for i := range n {
+		hash := models.HashToken(fmt.Sprintf("filler-%d", i))
+		if i >= n-real {
+			sec := models.NewTokenSecret()
+			secrets = append(secrets, sec)
+			hash = models.HashToken(sec)
+		}
+		batch = append(batch, models.Token{UserID: u.ID, Name: fmt.Sprintf("t-%06d", i), Kind: string(access.KindScopes),
+			Resources: "[]", Scopes: `["artifact:download","user.token:view"]`, Hash: hash, Hint: hash[:4], ExpiresAt: exp})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := s.DB().CreateInBatches(batch, 500).Error; err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	return secrets
 }

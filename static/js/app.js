@@ -61,6 +61,54 @@
     if (f && e.target.type === "checkbox") f.requestSubmit();
   });
 
+  // Token dialog: Add Resource clones the row <template>; a row's remove
+  // button drops it (one row always stays).
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-add-resource]");
+    if (t) {
+      var rows = document.getElementById(t.getAttribute("data-add-resource"));
+      var tpl = document.getElementById(t.getAttribute("data-template"));
+      if (rows && tpl) {
+        rows.appendChild(tpl.content.cloneNode(true));
+        var sel = rows.lastElementChild && rows.lastElementChild.querySelector("select");
+        if (sel) sel.focus();
+      }
+      return;
+    }
+    t = e.target.closest("[data-remove-resource]");
+    if (t) {
+      var row = t.closest("[data-resource-row]");
+      if (row && row.parentElement.querySelectorAll("[data-resource-row]").length > 1) row.remove();
+    }
+  });
+
+  // Token dialog: the Type select shows its section; the other section's
+  // fields move into an inert <template data-stash>, so the form can never
+  // send both resources and scopes.
+  function setSection(sec, on) {
+    var stash = null;
+    for (var i = 0; i < sec.children.length; i++) {
+      if (sec.children[i].matches("template[data-stash]")) stash = sec.children[i];
+    }
+    if (on && stash) {
+      sec.appendChild(stash.content);
+      stash.remove();
+    } else if (!on && !stash) {
+      var t = document.createElement("template");
+      t.setAttribute("data-stash", "");
+      while (sec.firstChild) t.content.appendChild(sec.firstChild);
+      sec.appendChild(t);
+    }
+    sec.hidden = !on;
+  }
+  document.addEventListener("change", function (e) {
+    var t = e.target.closest("[data-token-type]");
+    if (!t) return;
+    t.closest("form").querySelectorAll("[data-type-section]").forEach(function (sec) {
+      setSection(sec, sec.getAttribute("data-type-section") === t.value);
+    });
+  });
+
   // Elements marked data-toggle="ID" show or hide ID when they change.
   document.addEventListener("change", function (e) {
     var t = e.target.closest("[data-toggle]");

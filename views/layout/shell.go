@@ -29,6 +29,7 @@ type NavItem struct {
 
 // MainNav lists the product's sections in the order people meet them.
 var MainNav = []NavItem{
+	{NavLink: NavLink{Label: "Tokens", Href: "/tokens", Icon: "key"}},
 	{NavLink: NavLink{Label: "Channels", Href: "/channels", Icon: "channel"}},
 	{NavLink: NavLink{Label: "Builder", Href: "/builder", Icon: "builder"}, AdminOnly: true},
 }

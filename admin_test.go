@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/models/modeltest"
+)
+
+func TestAdminCreateToken(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		modeltest.MustUser(t, s, "ops@example.com", access.RoleAdmin)
+		modeltest.MustUser(t, s, "dev@example.com")
+		if err := s.DB().Create(&models.Channel{Name: "alpha"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		day := time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)
+		var out, errOut bytes.Buffer
+		err := runAdmin(ctx, s, []string{"create-token", "--email", "ops@example.com", "--name", "mirror", "--expires", day,
+			"--resource", "alpha:read", "--resource", "alpha:write"}, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Fatalf("repeated resource: %v", err)
+		}
+		out.Reset()
+		err = runAdmin(ctx, s, []string{"create-token", "--email", "ops@example.com", "--name", "mirror", "--expires", day, "--resource", "alpha:write"}, &out, &errOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := strings.TrimSuffix(out.String(), "\n")
+		if !models.WellFormedToken(secret) || strings.Count(out.String(), "\n") != 1 {
+			t.Fatalf("stdout is not just the token: %q", out.String())
+		}
+		tok, err := s.AuthenticateToken(ctx, secret)
+		if err != nil || tok.Grant().ChannelCap("alpha", "") != access.Write {
+			t.Fatalf("token: %+v %v", tok, err)
+		}
+		out.Reset()
+		if err := runAdmin(ctx, s, []string{"create-token", "--email", "ops@example.com", "--name", "ci", "--expires", day, "--scope", "artifact:download", "--scope", "channel:view"}, &out, &errOut); err != nil {
+			t.Fatal(err)
+		}
+		bad := [][]string{
+			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--scope", "user:edit"},                                // beyond the owner
+			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--resource", "alpha:read", "--scope", "channel:view"}, // both
+			{"--email", "dev@example.com", "--name", "x", "--expires", day},                                                        // neither
+			{"--email", "nobody@example.com", "--name", "x", "--expires", day, "--scope", "page:view"},
+			{"--email", "dev@example.com", "--name", "x", "--expires", "2001-01-01", "--scope", "page:view"},
+			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--resource", "alpha"},
+			{"--email", "ops@example.com", "--name", "mirror", "--expires", day, "--scope", "page:view"}, // duplicate name
+		}
+		for _, args := range bad {
+			out.Reset()
+			if err := runAdmin(ctx, s, append([]string{"create-token"}, args...), &out, &errOut); err == nil || out.Len() != 0 {
+				t.Errorf("%v: err %v, stdout %q", args, err, out.String())
+			}
+		}
+	})
+}

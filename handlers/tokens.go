@@ -1,0 +1,389 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/views/pages/tokens"
+	"gatehouse/web"
+)
+
+// expiringSoon is how close an expiry must be to be marked "expiring soon".
+const expiringSoon = 7 * 24 * time.Hour
+
+// tokenList builds the token table for the actor: their own tokens, or
+// everyone's for admins.
+func (h *Handlers) tokenList(c echo.Context) (tokens.List, error) {
+	a := web.ActorOf(c)
+	owner := a.User.ID
+	if a.IsAdmin() {
+		owner = 0
+	}
+	ts, err := h.Store.Tokens(c.Request().Context(), owner)
+	if err != nil {
+		return tokens.List{}, err
+	}
+	now := h.Store.Now()
+	l := tokens.List{ShowOwner: a.IsAdmin()}
+	for i := range ts {
+		t := &ts[i]
+		r := tokens.Row{ID: t.ID, Name: t.Name, Description: t.Description, Hint: t.Hint, Type: kindTitle(t.Kind),
+			Grants: grantLines(t.Grant()), Created: t.CreatedAt.UTC().Format(time.DateOnly), Expires: t.ExpiryDate(),
+			Expired: t.Expired(now), ExpiringSoon: !t.Expired(now) && t.ExpiresAt.Sub(now) < expiringSoon,
+			CanEdit: t.UserID == a.User.ID, CanDelete: true}
+		if t.User != nil {
+			r.Owner = t.User.Email
+		}
+		if t.LastUsedAt != nil {
+			r.LastUsed = t.LastUsedAt.UTC().Format("2006-01-02 15:04")
+		}
+		l.Rows = append(l.Rows, r)
+	}
+	return l, nil
+}
+
+func kindTitle(kind string) string {
+	if kind == string(access.KindScopes) {
+		return "Scopes"
+	}
+	return "Resources"
+}
+
+// grantLines says what a token grants, one line per resource or scope.
+func grantLines(g access.TokenGrant) []string {
+	out := slices.Clone(g.Scopes)
+	for _, r := range g.Resources {
+		out = append(out, r.Path()+": "+r.Level.String())
+	}
+	return out
+}
+
+// TokensPage shows the Tokens page.
+func (h *Handlers) TokensPage(c echo.Context) error {
+	l, err := h.tokenList(c)
+	if err != nil {
+		return err
+	}
+	return h.page(c, http.StatusOK, "Tokens", tokens.TokensPage(tokens.Page{List: l}))
+}
+
+// tokenForm builds the Generate Token dialog's view model.
+func (h *Handlers) tokenForm(c echo.Context) (tokens.Form, error) {
+	chans, err := h.channelChoices(c)
+	if err != nil {
+		return tokens.Form{}, err
+	}
+	m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Type: string(access.KindResources), Channels: chans,
+		MinDate: h.Store.Now().UTC().Format(time.DateOnly), Errors: map[string]string{},
+		ExpiresOn: h.Store.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)}
+	for _, cat := range access.Categories() {
+		g := tokens.ScopeGroup{Name: cat.Name}
+		for _, s := range cat.Scopes {
+			g.Scopes = append(g.Scopes, tokens.ScopeBox{Name: s.Name, Level: s.Level.Title()})
+		}
+		m.Groups = append(m.Groups, g)
+	}
+	m.Resources = []tokens.ResourceRow{{Level: "read"}}
+	return m, nil
+}
+
+// channelChoices lists "chan" and "chan/sub" for every channel the actor can read.
+func (h *Handlers) channelChoices(c echo.Context) ([]string, error) {
+	chans, err := h.readableChannels(c)
+	if err != nil || len(chans) == 0 {
+		return nil, err
+	}
+	ids := make([]uint, len(chans))
+	for i, ch := range chans {
+		ids[i] = ch.ID
+	}
+	var subs []models.Subchannel
+	if err := h.Store.DB().WithContext(c.Request().Context()).Where("channel_id IN ?", ids).Order("name").Find(&subs).Error; err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ch := range chans {
+		out = append(out, ch.Name)
+		for _, s := range subs {
+			if s.ChannelID == ch.ID {
+				out = append(out, ch.Name+"/"+s.Name)
+			}
+		}
+	}
+	return out, nil
+}
+
+// NewTokenForm opens the Generate Token dialog.
+func (h *Handlers) NewTokenForm(c echo.Context) error {
+	m, err := h.tokenForm(c)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Generate Token", tokens.TokenDialog(m))
+}
+
+// grantFromForm reads the Type and then only that type's fields, so the
+// form can never produce a token with both.
+func grantFromForm(c echo.Context) (access.TokenGrant, error) {
+	var g access.TokenGrant
+	switch c.FormValue("type") {
+	case string(access.KindScopes):
+		g.Scopes = formValues(c, "scopes")
+	case string(access.KindResources):
+		chans, levels := formValues(c, "resource_channel"), formValues(c, "resource_level")
+		if len(chans) != len(levels) {
+			return g, models.Invalid("resources", "Each resource needs a channel and a permission.")
+		}
+		for i := range chans {
+			if strings.TrimSpace(chans[i]) == "" {
+				continue
+			}
+			r, err := access.ParseResource(chans[i], levels[i])
+			if err != nil {
+				return g, models.Invalid("resources", "%s.", capitalize(err.Error()))
+			}
+			g.Resources = append(g.Resources, r)
+		}
+	default:
+		return g, models.Invalid("type", "Type must be Resources or Scopes.")
+	}
+	return g, nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// CreateToken handles the Generate Token dialog.
+func (h *Handlers) CreateToken(c echo.Context) error {
+	in := models.NewToken{Name: c.FormValue("name"), Description: c.FormValue("description"), ExpiresOn: c.FormValue("expires_at")}
+	g, err := grantFromForm(c)
+	if err == nil {
+		in.Grant = g
+		var t *models.Token
+		var secret string
+		if t, secret, err = h.createToken(c, in); err == nil {
+			return h.tokenDone(c, &tokens.Created{Name: t.Name, Secret: secret, CondaLines: h.condaLines(c, t, secret)}, "")
+		}
+	}
+	fields, banner, ferr := formFault(err)
+	if ferr != nil {
+		return ferr
+	}
+	m, merr := h.tokenForm(c)
+	if merr != nil {
+		return merr
+	}
+	m.Name, m.Description, m.ExpiresOn, m.Type = in.Name, in.Description, in.ExpiresOn, c.FormValue("type")
+	m.Errors, m.Error = fields, banner
+	if m.Type == string(access.KindResources) {
+		if rows := resourceRows(c); len(rows) > 0 {
+			m.Resources = rows
+		}
+	}
+	checked := formValues(c, "scopes")
+	for gi := range m.Groups {
+		for si := range m.Groups[gi].Scopes {
+			m.Groups[gi].Scopes[si].Checked = slices.Contains(checked, m.Groups[gi].Scopes[si].Name)
+		}
+	}
+	return h.dialog(c, http.StatusUnprocessableEntity, "Generate Token", tokens.TokenDialog(m))
+}
+
+func resourceRows(c echo.Context) []tokens.ResourceRow {
+	chans, levels := formValues(c, "resource_channel"), formValues(c, "resource_level")
+	var out []tokens.ResourceRow
+	for i := range min(len(chans), len(levels)) {
+		out = append(out, tokens.ResourceRow{Channel: chans[i], Level: levels[i]})
+	}
+	return out
+}
+
+// createToken stores a token for the actor and audits it (never the string).
+// A token-authenticated caller cannot create a token beyond its own.
+func (h *Handlers) createToken(c echo.Context, in models.NewToken) (*models.Token, string, error) {
+	a := web.ActorOf(c)
+	if a.ViaToken() {
+		if missing := access.Beyond(in.Grant, a.TokenGrant); len(missing) > 0 {
+			return nil, "", models.Invalid(fieldOfGrant(in.Grant), "A token cannot create a token with more than it holds. Missing: %s.", strings.Join(missing, "; "))
+		}
+	}
+	t, secret, err := h.Store.CreateToken(c.Request().Context(), a.User, in)
+	if err != nil {
+		return nil, "", err
+	}
+	h.audit(c, "token.create", t.Name, map[string]any{"token_id": t.ID, "type": t.Kind, "grants": grantLines(t.Grant()), "expires": t.ExpiryDate()})
+	return t, secret, nil
+}
+
+func fieldOfGrant(g access.TokenGrant) string {
+	if g.Kind() == access.KindResources {
+		return "resources"
+	}
+	return "scopes"
+}
+
+// condaLines are the ready-made conda commands of a resource token.
+func (h *Handlers) condaLines(c echo.Context, t *models.Token, secret string) []string {
+	g := t.Grant()
+	var out []string
+	for _, r := range g.Resources {
+		line := "conda config --add channels " + h.baseURL(c) + "/t/" + secret + "/api/repo/" + r.Path()
+		if !slices.Contains(out, line) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// tokenDone answers a successful Create, Edit or Delete: for htmx the
+// refreshed list, the dialog closed and a notification (with the string,
+// once); without script the Tokens page with the string on it. Neither may
+// be cached, and the string is never put in a redirect.
+func (h *Handlers) tokenDone(c echo.Context, created *tokens.Created, notice string) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	l, err := h.tokenList(c)
+	if err != nil {
+		return err
+	}
+	if web.IsHTMX(c) {
+		c.Response().Header().Set("HX-Retarget", "#token-list")
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
+		return web.Render(c, http.StatusOK, tokens.CreatedResponse(l, created, notice))
+	}
+	if created == nil {
+		return web.Redirect(c, "/tokens")
+	}
+	return h.page(c, http.StatusOK, "Tokens", tokens.TokensPage(tokens.Page{List: l, Created: created}))
+}
+
+// ownToken loads one of the actor's own tokens; anyone else's is a 404.
+func (h *Handlers) ownToken(c echo.Context) (*models.Token, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return h.Store.Token(c.Request().Context(), web.ActorOf(c).User.ID, id)
+}
+
+// deletableToken loads a token the actor may delete: their own, or anyone's
+// for admins.
+func (h *Handlers) deletableToken(c echo.Context) (*models.Token, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	a := web.ActorOf(c)
+	owner := a.User.ID
+	if a.IsAdmin() {
+		owner = 0
+	}
+	return h.Store.Token(c.Request().Context(), owner, id)
+}
+
+// EditTokenForm opens the Edit dialog.
+func (h *Handlers) EditTokenForm(c echo.Context) error {
+	t, err := h.ownToken(c)
+	if err != nil {
+		return err
+	}
+	m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name, Description: t.Description,
+		ExpiresOn: t.ExpiryDate(), MinDate: h.Store.Now().UTC().Format(time.DateOnly), Errors: map[string]string{}}
+	return h.dialog(c, http.StatusOK, "Edit token", tokens.TokenDialog(m))
+}
+
+// EditToken handles the Edit dialog.
+func (h *Handlers) EditToken(c echo.Context) error {
+	t, err := h.ownToken(c)
+	if err != nil {
+		return err
+	}
+	name, desc, exp := c.FormValue("name"), c.FormValue("description"), c.FormValue("expires_at")
+	reissue := c.FormValue("reissue") == "true"
+	after, secret, err := h.editToken(c, t.ID, models.TokenEdit{Name: &name, Description: &desc, ExpiresOn: &exp, Reissue: reissue})
+	if err != nil {
+		fields, banner, ferr := formFault(err)
+		if ferr != nil {
+			return ferr
+		}
+		m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: name, Description: desc, ExpiresOn: exp,
+			MinDate: h.Store.Now().UTC().Format(time.DateOnly), Reissue: reissue, Errors: fields, Error: banner}
+		return h.dialog(c, http.StatusUnprocessableEntity, "Edit token", tokens.TokenDialog(m))
+	}
+	if secret != "" {
+		return h.tokenDone(c, &tokens.Created{Name: after.Name, Secret: secret, Reissued: true, CondaLines: h.condaLines(c, after, secret)}, "")
+	}
+	return h.tokenDone(c, nil, "Token "+after.Name+" saved.")
+}
+
+// editToken stores an edit of one of the actor's tokens and audits it.
+func (h *Handlers) editToken(c echo.Context, id uint, e models.TokenEdit) (*models.Token, string, error) {
+	before, after, secret, err := h.Store.EditToken(c.Request().Context(), web.ActorOf(c).User.ID, id, e)
+	if err != nil {
+		return nil, "", err
+	}
+	changes := map[string]any{"token_id": after.ID}
+	if before.Name != after.Name {
+		changes["name"] = map[string]any{"old": before.Name, "new": after.Name}
+	}
+	if before.Description != after.Description {
+		changes["description"] = map[string]any{"old": before.Description, "new": after.Description}
+	}
+	if before.ExpiryDate() != after.ExpiryDate() {
+		changes["expires"] = map[string]any{"old": before.ExpiryDate(), "new": after.ExpiryDate()}
+	}
+	if len(changes) > 1 {
+		h.audit(c, "token.edit", after.Name, changes)
+	}
+	if secret != "" {
+		h.audit(c, "token.reissue", after.Name, map[string]any{"token_id": after.ID})
+	}
+	return after, secret, nil
+}
+
+// DeleteTokenForm opens the Delete Token confirmation.
+func (h *Handlers) DeleteTokenForm(c echo.Context) error {
+	t, err := h.deletableToken(c)
+	if err != nil {
+		return err
+	}
+	m := tokens.DeleteForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name}
+	if t.UserID != web.ActorOf(c).User.ID && t.User != nil {
+		m.Owner = t.User.Email
+	}
+	return h.dialog(c, http.StatusOK, "Delete Token", tokens.DeleteDialog(m))
+}
+
+// DeleteToken handles the confirmation.
+func (h *Handlers) DeleteToken(c echo.Context) error {
+	t, err := h.deleteToken(c)
+	if err != nil {
+		return err
+	}
+	return h.tokenDone(c, nil, "Token "+t.Name+" deleted.")
+}
+
+func (h *Handlers) deleteToken(c echo.Context) (*models.Token, error) {
+	t, err := h.deletableToken(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.Store.DeleteToken(c.Request().Context(), 0, t.ID); err != nil {
+		return nil, err
+	}
+	details := map[string]any{"token_id": t.ID}
+	if t.User != nil {
+		details["owner"] = t.User.Email
+	}
+	h.audit(c, "token.delete", t.Name, details)
+	return t, nil
+}

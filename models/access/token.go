@@ -1,0 +1,232 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// TokenKind is a token's type: resources or scopes, never both.
+type TokenKind string
+
+// Token kinds.
+const (
+	KindResources TokenKind = "resources"
+	KindScopes    TokenKind = "scopes"
+)
+
+// Limits on what one token may list.
+const (
+	MaxTokenResources = 50
+	MaxTokenScopes    = 100
+)
+
+// Resource is one (channel[/subchannel], level) pair of a resource token.
+// Sub is empty when the pair covers the whole channel and its subchannels.
+type Resource struct {
+	Channel string `json:"channel"`
+	Sub     string `json:"subchannel,omitempty"`
+	Level   Level  `json:"-"`
+}
+
+// Path is "chan" or "chan/sub".
+func (r Resource) Path() string {
+	if r.Sub == "" {
+		return r.Channel
+	}
+	return r.Channel + "/" + r.Sub
+}
+
+// ParseResource reads "chan[/sub]" and a level name.
+func ParseResource(path, level string) (Resource, error) {
+	l, err := ParseLevel(level)
+	if err != nil {
+		return Resource{}, err
+	}
+	path = strings.TrimSpace(path)
+	name, sub, _ := strings.Cut(path, "/")
+	if name == "" || strings.Contains(sub, "/") || strings.HasSuffix(path, "/") {
+		return Resource{}, fmt.Errorf("%q is not a channel or channel/subchannel", path)
+	}
+	return Resource{Channel: name, Sub: sub, Level: l}, nil
+}
+
+// TokenGrant is what a token asks for: resources or scopes.
+type TokenGrant struct {
+	Resources []Resource
+	Scopes    []string
+}
+
+// Kind is the grant's type ("" when it is empty or mixed).
+func (g TokenGrant) Kind() TokenKind {
+	switch {
+	case len(g.Resources) > 0 && len(g.Scopes) == 0:
+		return KindResources
+	case len(g.Scopes) > 0 && len(g.Resources) == 0:
+		return KindScopes
+	}
+	return ""
+}
+
+// GrantError is a fault in what a token asks for; Field is "resources" or "scopes".
+type GrantError struct {
+	Field   string
+	Message string
+}
+
+func (e *GrantError) Error() string { return e.Message }
+
+func grantErr(field, format string, args ...any) error {
+	return &GrantError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the grant's shape: one type, known scopes, no repeats,
+// within the limits. Whether the channels exist is for the store to check.
+func (g TokenGrant) Validate() error {
+	switch {
+	case len(g.Resources) > 0 && len(g.Scopes) > 0:
+		return grantErr("type", "Tokens cannot contain both resources and scopes.")
+	case len(g.Resources) == 0 && len(g.Scopes) == 0:
+		return grantErr("type", "A token needs at least one resource or one scope.")
+	case len(g.Resources) > MaxTokenResources:
+		return grantErr("resources", "A token may list at most %d resources.", MaxTokenResources)
+	case len(g.Scopes) > MaxTokenScopes:
+		return grantErr("scopes", "A token may list at most %d scopes.", MaxTokenScopes)
+	}
+	var unknown []string
+	for i, s := range g.Scopes {
+		if _, ok := LookupScope(s); !ok {
+			unknown = append(unknown, fmt.Sprintf("%q", s))
+		} else if slices.Contains(g.Scopes[:i], s) {
+			return grantErr("scopes", "Scope %s is listed twice.", s)
+		}
+	}
+	if len(unknown) > 0 {
+		return grantErr("scopes", "Unknown scope: %s.", strings.Join(unknown, ", "))
+	}
+	for i, r := range g.Resources {
+		if r.Level < Read || r.Level > Manage {
+			return grantErr("resources", "Resource %s needs a level: read, write or manage.", r.Path())
+		}
+		if slices.ContainsFunc(g.Resources[:i], func(o Resource) bool { return o.Path() == r.Path() }) {
+			return grantErr("resources", "Resource %s is listed twice.", r.Path())
+		}
+	}
+	return nil
+}
+
+// HasScope reports whether a scope token carries scope exactly. Scopes do
+// not imply one another: a token can do only the actions it names.
+func (g TokenGrant) HasScope(scope string) bool { return slices.Contains(g.Scopes, scope) }
+
+// ChannelCap is the most a token allows on a channel (sub "" for the channel
+// itself). A resource on "chan" covers chan and every chan/sub; a resource on
+// "chan/sub" covers only that subchannel. A scope token allows the highest
+// level among its artifact, channel and subchannel scopes, on every channel.
+func (g TokenGrant) ChannelCap(channel, sub string) Level {
+	best := None
+	for _, r := range g.Resources {
+		if r.Channel == channel && (r.Sub == "" || r.Sub == sub) && r.Level > best {
+			best = r.Level
+		}
+	}
+	for _, name := range g.Scopes {
+		if s, ok := LookupScope(name); ok && s.CapsChannels && s.Level > best {
+			best = s.Level
+		}
+	}
+	return best
+}
+
+// Covers reports whether a resource token names the channel at all (any of
+// its subchannels counts), so callers can answer 404 rather than 403 for
+// channels whose existence the token must not learn.
+func (g TokenGrant) Covers(channel string) bool {
+	if g.Kind() == KindScopes {
+		return true
+	}
+	return slices.ContainsFunc(g.Resources, func(r Resource) bool { return r.Channel == channel })
+}
+
+// ChannelLevel is what a token-authenticated request may do on a channel:
+// the owner's level now, capped by the token.
+func (g TokenGrant) ChannelLevel(owner Level, channel, sub string) Level {
+	return min(owner, g.ChannelCap(channel, sub))
+}
+
+// Holdings is what a token's owner holds now, for the escalation check:
+// admin or not, and the owner's level on each channel by name.
+type Holdings struct {
+	Admin    bool
+	Channels map[string]Level
+}
+
+func (h Holdings) best() Level {
+	if h.Admin {
+		return Manage
+	}
+	best := None
+	for _, l := range h.Channels {
+		best = max(best, l)
+	}
+	return best
+}
+
+// Missing lists, one line each, what the grant asks for beyond what the owner
+// holds; empty means the token may be created. Unknown channels count as held
+// at no level: the store reports them by name first.
+func Missing(g TokenGrant, h Holdings) []string {
+	var out []string
+	for _, r := range g.Resources {
+		have := h.Channels[r.Channel]
+		if h.Admin {
+			have = Manage
+		}
+		if have < r.Level {
+			out = append(out, fmt.Sprintf("%s on %s (you hold %s)", r.Level, r.Path(), have))
+		}
+	}
+	for _, name := range g.Scopes {
+		s, ok := LookupScope(name)
+		if !ok {
+			out = append(out, name+" (unknown scope)")
+			continue
+		}
+		switch {
+		case s.Audience == AdminOnly && !h.Admin:
+			out = append(out, name+" (needs the Admin role)")
+		case s.Audience == ChannelHolder && h.best() < s.Level:
+			out = append(out, fmt.Sprintf("%s (needs %s on a channel; you hold %s at most)", name, s.Level, h.best()))
+		}
+	}
+	return out
+}
+
+// Beyond lists what child asks for beyond parent: what a token-authenticated
+// caller may not put into a token it creates.
+func Beyond(child, parent TokenGrant) []string {
+	var out []string
+	for _, s := range child.Scopes {
+		if !parent.HasScope(s) {
+			out = append(out, s)
+		}
+	}
+	for _, r := range child.Resources {
+		if c := parent.ChannelCap(r.Channel, r.Sub); c < r.Level {
+			out = append(out, fmt.Sprintf("%s on %s (the token holds %s)", r.Level, r.Path(), c))
+		}
+	}
+	return out
+}
+
+// MayDo decides one action of a token on a channel (sub "" for the channel
+// itself): the action is named by its scope and needs level need; owner is
+// the owner's own level there now. A scope token must carry the scope; a
+// resource token may do any channel action its level allows, where it
+// covers. Either way the owner's level and the token's cap bound it.
+func (g TokenGrant) MayDo(scope string, need, owner Level, channel, sub string) bool {
+	if g.Kind() == KindScopes && !g.HasScope(scope) {
+		return false
+	}
+	return need > None && g.ChannelLevel(owner, channel, sub) >= need
+}
