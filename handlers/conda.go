@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -163,6 +164,7 @@ func serveBytes(c echo.Context, ctype, etag string, body []byte) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	if c.Request().Method == http.MethodHead {
 		hdr.Set(echo.HeaderContentType, ctype)
 		return c.NoContent(http.StatusOK)
