@@ -137,10 +137,7 @@ func (h *Handlers) Repo(c echo.Context) error {
 	}
 	p, err := h.channelAt(c, name, sub, access.Read)
 	if err != nil {
-		if isNotFound(err) {
-			return models.ErrNotFound
-		}
-		return err
+		return err // below read: 404, the same answer as a channel that does not exist
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	switch file {
