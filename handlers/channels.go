@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -263,7 +262,7 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 	h.collectBlobs(c, shas)
 	h.Repodata.Forget(ch.ID)
 	h.audit(c, "channel.delete", deleted.Name, map[string]any{
-		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "artifacts": len(shas), "permissions": permissionsJSON(grants[ch.ID])},
+		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "files": len(shas), "permissions": permissionsJSON(grants[ch.ID])},
 	})
 	return nil
 }
@@ -314,7 +313,7 @@ func (h *Handlers) deleteSubchannel(c echo.Context, p place) error {
 		return err
 	}
 	h.collectBlobs(c, shas)
-	h.audit(c, "subchannel.delete", p.Ch.Name+"/"+sub.Name, map[string]any{"old": map[string]any{"name": sub.Name, "artifacts": len(shas)}})
+	h.audit(c, "subchannel.delete", p.Ch.Name+"/"+sub.Name, map[string]any{"old": map[string]any{"name": sub.Name, "files": len(shas)}})
 	return nil
 }
 
@@ -508,6 +507,3 @@ func (h *Handlers) DeleteSubchannel(c echo.Context) error {
 	}
 	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
 }
-
-// isNotFound reports whether err means "nothing here".
-func isNotFound(err error) bool { return errors.Is(err, models.ErrNotFound) }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
@@ -435,6 +436,12 @@ func TestPrivateChannelStaysClosed(t *testing.T) {
 					want(t, c.Get("/api/repo/open/"+p), http.StatusOK)
 				}
 				want(t, c.Do(http.MethodHead, "/api/repo/secret/linux-64/repodata.json", nil, "", false), http.StatusNotFound)
+				head := c.Do(http.MethodHead, "/api/repo/open/linux-64/repodata.json", nil, "", false)
+				want(t, head, http.StatusOK)
+				if head.Header.Get("Content-Length") != fmt.Sprint(len(c.Get("/api/repo/open/linux-64/repodata.json").Body)) || head.Header.Get("ETag") == "" {
+					t.Errorf("HEAD headers: %v", head.Header)
+				}
+				want(t, c.Get("/api/repo/open/linux-64/current_repodata.json"), http.StatusOK)
 			})
 		}
 		// Anonymous cannot upload even to a public channel.

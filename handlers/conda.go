@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,7 +26,8 @@ type RepodataCache struct {
 	mu      sync.RWMutex
 	entries map[repoKey]*repoEntry
 	build   sync.Mutex // one build at a time: a burst of misses builds once
-	max     int
+	bytes   int        // JSON and zst bytes held
+	max     int        // bound on bytes; past it, entries are dropped
 }
 
 type repoKey struct {
@@ -42,7 +44,7 @@ type repoEntry struct {
 
 // NewRepodataCache returns an empty cache.
 func NewRepodataCache() *RepodataCache {
-	return &RepodataCache{entries: map[repoKey]*repoEntry{}, max: 512}
+	return &RepodataCache{entries: map[repoKey]*repoEntry{}, max: 96 << 20}
 }
 
 func (rc *RepodataCache) lookup(k repoKey, gen int64) *repoEntry {
@@ -72,16 +74,28 @@ func (rc *RepodataCache) Get(ctx context.Context, store *models.Store, ch *model
 	}
 	e.gen = ch.Generation // read before the rows: never newer than what was built
 	rc.mu.Lock()
-	if len(rc.entries) >= rc.max {
-		for old := range rc.entries { // drop one arbitrary entry; rebuilding is cheap
-			delete(rc.entries, old)
+	rc.drop(k)
+	for old := range rc.entries { // over the bound: drop arbitrary entries; rebuilding is cheap
+		if rc.bytes+e.size() <= rc.max {
 			break
 		}
+		rc.drop(old)
 	}
 	rc.entries[k] = e
+	rc.bytes += e.size()
 	rc.mu.Unlock()
 	return e, nil
 }
+
+// drop removes one entry; the caller holds mu.
+func (rc *RepodataCache) drop(k repoKey) {
+	if e := rc.entries[k]; e != nil {
+		rc.bytes -= e.size()
+		delete(rc.entries, k)
+	}
+}
+
+func (e *repoEntry) size() int { return len(e.enc.JSON) + len(e.enc.Zst) }
 
 // Forget drops a channel's entries (after the channel is deleted).
 func (rc *RepodataCache) Forget(channelID uint) {
@@ -89,7 +103,7 @@ func (rc *RepodataCache) Forget(channelID uint) {
 	defer rc.mu.Unlock()
 	for k := range rc.entries {
 		if k.channel == channelID {
-			delete(rc.entries, k)
+			rc.drop(k)
 		}
 	}
 }
@@ -136,10 +150,7 @@ func (h *Handlers) Repo(c echo.Context) error {
 	}
 	p, err := h.channelAt(c, name, sub, access.Read)
 	if err != nil {
-		if isNotFound(err) {
-			return models.ErrNotFound
-		}
-		return err
+		return err // below read: 404, the same answer as a channel that does not exist
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	switch file {
@@ -163,6 +174,7 @@ func serveBytes(c echo.Context, ctype, etag string, body []byte) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	if c.Request().Method == http.MethodHead {
 		hdr.Set(echo.HeaderContentType, ctype)
 		return c.NoContent(http.StatusOK)
