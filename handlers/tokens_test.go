@@ -58,7 +58,7 @@ func seedChannel(t testing.TB, s *models.Store, name string, level, email string
 	return ch
 }
 
-var paramValues = map[string]string{":id": "999999", ":name": "alpha", ":sub": "s1", ":subdir": "noarch", ":filename": "x-1-0.conda"}
+var paramValues = map[string]string{":id": "999999", ":identifier": "services", ":name": "alpha", ":sub": "s1", ":subdir": "noarch", ":filename": "x-1-0.conda"}
 
 // concrete turns a route pattern into a path to request.
 func concrete(pattern string) string {
@@ -119,7 +119,7 @@ func TestEveryAPIRouteIsInThePermissionTable(t *testing.T) {
 					}
 					return c.Do(r.Method, path, strings.NewReader(body), "application/json", true)
 				}
-				if res := send(lacking); res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, rule.Scope) {
+				if res := send(lacking); res.StatusCode != http.StatusForbidden || (r.Method != http.MethodHead && !strings.Contains(res.Body, rule.Scope)) {
 					t.Errorf("%s without %s: %d %s", key, rule.Scope, res.StatusCode, res.Body)
 				}
 				having := withToken(srv, mustToken(t, s, handlertest.Admin, "has-"+fmt.Sprint(n), access.TokenGrant{Scopes: []string{rule.Scope}}))
