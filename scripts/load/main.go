@@ -4,7 +4,8 @@
 // and fetches repodata.json, repodata.json.zst and a 304 revalidation from
 // several workers for a fixed time, printing requests per second and
 // latency. For scale it also serves the same repodata bytes as a static file
-// with Go's net/http. Run with `make bench` or `go run ./scripts/load`.
+// with Go's net/http, and fetches a private twin channel with a resource
+// token in the /t/ path. Run with `make bench` or `go run ./scripts/load`.
 package main
 
 import (
@@ -19,11 +20,13 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"gatehouse/handlers"
 	"gatehouse/models"
+	"gatehouse/models/access"
 	"gatehouse/models/modeltest"
 	"gatehouse/web"
 )
@@ -58,8 +61,26 @@ func run(n int, dur time.Duration, workers int) error {
 	if err != nil {
 		return err
 	}
+	// A private twin, fetched only with a resource token, to show what the
+	// token check adds next to anonymous fetches of the public channel.
+	private, err := store.CreateChannel(ctx, models.NewChannel{Name: "private"})
+	if err != nil {
+		return err
+	}
+	owner, err := store.CreateUser(ctx, models.NewUser{Email: "bench@example.com", Password: models.RandomHex(12), Roles: []string{access.RoleAdmin}})
+	if err != nil {
+		return err
+	}
+	_, secret, err := store.CreateToken(ctx, owner, models.NewToken{Name: "bench", ExpiresOn: time.Now().AddDate(0, 1, 0).Format("2006-01-02"),
+		Grant: access.TokenGrant{Resources: []access.Resource{{Channel: "private", Level: access.Read}}}})
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := modeltest.SeedArtifacts(ctx, store, ch, "linux-64", n); err != nil {
+		return err
+	}
+	if err := modeltest.SeedArtifacts(ctx, store, private, "linux-64", n); err != nil {
 		return err
 	}
 	fmt.Printf("seeded %d artifacts in %s\n", n, time.Since(start).Round(time.Millisecond))
@@ -78,7 +99,11 @@ func run(n int, dur time.Duration, workers int) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}}
 	url := base + "/api/repo/bench/linux-64/repodata.json"
 	t0 := time.Now()
-	body, etag, err := fetch(client, url, "")
+	tokenURL := base + "/t/" + secret + "/api/repo/private/linux-64/repodata.json"
+	if _, _, _, err := fetch(client, tokenURL, "", false); err != nil {
+		return fmt.Errorf("token fetch: %w", err)
+	}
+	body, etag, _, err := fetch(client, url, "", true)
 	if err != nil {
 		return err
 	}
@@ -101,6 +126,8 @@ func run(n int, dur time.Duration, workers int) error {
 		{"repodata.json (cached)", url, ""},
 		{"repodata.json.zst (cached)", url + ".zst", ""},
 		{"repodata.json If-None-Match → 304", url, etag},
+		{"repodata.json.zst, token in /t/ path", tokenURL + ".zst", ""},
+		{"repodata.json, token in /t/ path", tokenURL, ""},
 		{"same bytes, static net/http file", static + "/repodata.json", ""},
 	} {
 		r, err := hammer(client, sc.url, sc.etag, dur, workers)
@@ -112,6 +139,7 @@ func run(n int, dur time.Duration, workers int) error {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	fmt.Printf("\nGo heap in use after the run: %d MiB (process total from the OS: %d MiB)\n", m.HeapInuse>>20, m.Sys>>20)
+	fmt.Printf("peak resident memory (server and load client together): %s\n", peakRSS())
 	return nil
 }
 
@@ -125,24 +153,34 @@ func serve(h http.Handler) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-func fetch(c *http.Client, url, etag string) ([]byte, string, error) {
+// fetch GETs url (conditionally when etag is set) and returns the body
+// (only when keep is set: the load loop counts bytes instead, so the client
+// does not inflate the memory figure), the ETag and the body size.
+func fetch(c *http.Client, url, etag string, keep bool) ([]byte, string, int, error) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
+	var body []byte
+	var n int64
+	if keep {
+		body, err = io.ReadAll(res.Body)
+		n = int64(len(body))
+	} else {
+		n, err = io.Copy(io.Discard, res.Body)
+	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNotModified {
-		return nil, "", fmt.Errorf("status %d", res.StatusCode)
+		return nil, "", 0, fmt.Errorf("status %d", res.StatusCode)
 	}
-	return b, res.Header.Get("ETag"), nil
+	return body, res.Header.Get("ETag"), int(n), nil
 }
 
 type result struct {
@@ -169,7 +207,7 @@ func hammer(c *http.Client, url, etag string, dur time.Duration, workers int) (r
 			last := 0
 			for time.Now().Before(deadline) {
 				t := time.Now()
-				b, _, err := fetch(c, url, etag)
+				_, _, n, err := fetch(c, url, etag, false)
 				if err != nil {
 					mu.Lock()
 					first = err
@@ -177,7 +215,7 @@ func hammer(c *http.Client, url, etag string, dur time.Duration, workers int) (r
 					return
 				}
 				mine = append(mine, time.Since(t))
-				last = len(b)
+				last = n
 			}
 			mu.Lock()
 			lats = append(lats, mine...)
@@ -198,4 +236,18 @@ func hammer(c *http.Client, url, etag string, dur time.Duration, workers int) (r
 		return lats[int(float64(len(lats)-1)*p)].Round(10 * time.Microsecond)
 	}
 	return result{rps: float64(len(lats)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), bytes: size}, nil
+}
+
+// peakRSS reads the process's peak resident set size from /proc (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }
