@@ -330,3 +330,21 @@ func TestSessionSurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// Bodies are capped before anything reads them, CSRF check included.
+func TestBodyLimitsComeFirst(t *testing.T) {
+	srv := handlertest.Start(t, modeltest.SQLite)
+	c := srv.Anonymous()
+	big := strings.Repeat("x", 2<<20)
+	for _, r := range []struct{ path, ct string }{
+		{"/admin/teams", "application/x-www-form-urlencoded"},
+		{"/login", "application/x-www-form-urlencoded"},
+		{"/api/teams", "application/json"},
+		{"/v1/pages", "application/json"},
+	} {
+		res := c.Do("POST", r.path, strings.NewReader("_csrf=x&name="+big), r.ct, true)
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("POST %s with 2 MiB: %d", r.path, res.StatusCode)
+		}
+	}
+}

@@ -17,6 +17,12 @@ const (
 // the explicit list at the top.
 func (h *Handlers) Register(e *echo.Echo) {
 	e.Pre(tokenFromPath)
+	// Body limits come first: the CSRF check may read a form body.
+	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
+	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
+		"POST /channels/:name/upload":        uploadLimit,
+		"POST /api/channels/:name/artifacts": uploadLimit,
+	}))
 	e.Use(h.loadActor)
 	e.Use(h.enforceToken) // tokens: only what Permissions (permissions.go) allows
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
@@ -27,10 +33,10 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/readyz", ready)
 	e.GET("/static/*", echo.WrapHandler(h.Assets.Handler()))
 	e.GET("/login", h.LoginForm)
-	e.POST("/login", h.Login, web.BodyLimit(maxFormBody, "The sign-in form is too large."))
+	e.POST("/login", h.Login)
 
 	// People: any signed-in user.
-	app := e.Group("", requireUser, web.BodyLimit(maxFormBody, "The form is too large."))
+	app := e.Group("", requireUser)
 	app.GET("/", h.Home)
 	app.POST("/logout", h.Logout)
 
@@ -80,11 +86,9 @@ func (h *Handlers) Register(e *echo.Echo) {
 	app.GET("/channels/:name/upload", h.UploadForm)
 	app.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm)
 	app.POST("/channels/:name/artifacts/delete", h.DeleteArtifact)
-	// Uploads: signed in, bodies up to the artifact size limit instead of
-	// the form or JSON limit.
-	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
-	e.POST("/channels/:name/upload", h.Upload, requireUser, uploadLimit)
-	e.POST("/api/channels/:name/artifacts", h.APIUpload, requireUser, uploadLimit)
+	// Uploads: signed in, bodies up to the artifact size limit (above).
+	e.POST("/channels/:name/upload", h.Upload, requireUser)
+	e.POST("/api/channels/:name/artifacts", h.APIUpload, requireUser)
 
 	// Conda channel protocol: anonymous allowed (public channels); private
 	// channels answer 404 to anyone below read. Not under the /api group,
@@ -110,7 +114,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	adm.POST("/builder/:identifier/delete", h.DeletePage)
 
 	// JSON API: signed in, JSON bodies up to 1 MiB.
-	api := e.Group("/api", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	api := e.Group("/api", requireUser)
 	// Tokens and the scope catalog (issue 4).
 	api.GET("/tokens", h.APITokens)
 	api.POST("/tokens", h.APICreateToken)
@@ -148,7 +152,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Catalog pages, Port's wire format (spec §6): signed in, JSON bodies up
 	// to 1 MiB. Who may read or change a page is decided per page by
 	// pageAccess (pages.go): unreadable pages are 404, changes need admins.
-	v1 := e.Group("/v1", requireUser, web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB."))
+	v1 := e.Group("/v1", requireUser)
 	v1.GET("/pages", h.APIPages)
 	v1.POST("/pages", h.APICreatePage)
 	v1.GET("/pages/:identifier", h.APIPage)
@@ -163,4 +167,30 @@ func (h *Handlers) Register(e *echo.Echo) {
 func skipCSRF(c echo.Context) bool {
 	r := c.Request()
 	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil
+}
+
+// bodyLimits caps every request body before anything reads it: the routes
+// named in special get their own limit, the JSON API 1 MiB, forms 64 KiB.
+func bodyLimits(special map[string]echo.MiddlewareFunc) echo.MiddlewareFunc {
+	jsonLimit := web.BodyLimit(maxJSONBody, "The request body is larger than 1 MiB.")
+	formLimit := web.BodyLimit(maxFormBody, "The form is larger than 64 KiB.")
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		special := func() map[string]echo.HandlerFunc {
+			out := make(map[string]echo.HandlerFunc, len(special))
+			for k, mw := range special {
+				out[k] = mw(next)
+			}
+			return out
+		}()
+		json, form := jsonLimit(next), formLimit(next)
+		return func(c echo.Context) error {
+			if h, ok := special[c.Request().Method+" "+c.Path()]; ok {
+				return h(c)
+			}
+			if web.IsAPI(c) {
+				return json(c)
+			}
+			return form(c)
+		}
+	}
 }
