@@ -248,6 +248,9 @@ func (s *Store) UpdateUser(ctx context.Context, id uint, up UserUpdate) (before,
 				return err
 			}
 		}
+		if before.IsAdmin() {
+			return keepAnActiveAdmin(tx, before.Email)
+		}
 		return nil
 	})
 	if err != nil {
@@ -255,6 +258,22 @@ func (s *Store) UpdateUser(ctx context.Context, id uint, up UserUpdate) (before,
 	}
 	after, err = s.User(ctx, id)
 	return before, after, err
+}
+
+// keepAnActiveAdmin refuses a change that leaves no active admin, so the
+// console can always be administered.
+func keepAnActiveAdmin(tx *gorm.DB, email string) error {
+	var n int64
+	err := tx.Table("users").
+		Joins("JOIN user_roles ur ON ur.user_id = users.id JOIN roles r ON r.id = ur.role_id").
+		Where("r.name = ? AND users.disabled = ?", access.RoleAdmin, false).Count(&n).Error
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return Conflict("%s is the last active admin: make someone else an admin first.", email)
+	}
+	return nil
 }
 
 // rolesByName loads roles, failing with every unknown name.

@@ -1,0 +1,50 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+
+	"gatehouse/models"
+	"gatehouse/models/access"
+	"gatehouse/models/modeltest"
+)
+
+// The product never loses its last active admin: demoting or disabling the
+// only one is a conflict and nothing is written.
+func TestLastActiveAdminIsKept(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		a := modeltest.MustUser(t, s, "a@example.com", access.RoleAdmin)
+		b := modeltest.MustUser(t, s, "b@example.com", access.RoleAdmin, access.RoleMember)
+		member := []string{access.RoleMember}
+		yes := true
+
+		// Two admins: one may be demoted.
+		if _, _, err := s.UpdateUser(ctx, b.ID, models.UserUpdate{Roles: &member}); err != nil {
+			t.Fatalf("demote one of two admins: %v", err)
+		}
+		// Now a is the last: neither demotion nor disabling is allowed.
+		if _, _, err := s.UpdateUser(ctx, a.ID, models.UserUpdate{Roles: &member}); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("demote the last admin: %v", err)
+		}
+		if _, _, err := s.UpdateUser(ctx, a.ID, models.UserUpdate{Disabled: &yes}); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("disable the last admin: %v", err)
+		}
+		if got, _ := s.User(ctx, a.ID); !got.IsAdmin() {
+			t.Fatalf("a refused change was half-stored: %+v %v", got.RoleNames(), got.Disabled)
+		}
+		// A disabled admin does not count as the other admin.
+		admins := []string{access.RoleAdmin}
+		if _, _, err := s.UpdateUser(ctx, b.ID, models.UserUpdate{Roles: &admins, Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.UpdateUser(ctx, a.ID, models.UserUpdate{Roles: &member}); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("demote the last active admin beside a disabled one: %v", err)
+		}
+		// Changes that keep a an admin still work.
+		both := []string{access.RoleAdmin, access.RoleMember}
+		if _, _, err := s.UpdateUser(ctx, a.ID, models.UserUpdate{Roles: &both}); err != nil {
+			t.Fatalf("add a role to the last admin: %v", err)
+		}
+	})
+}
