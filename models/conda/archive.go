@@ -131,32 +131,39 @@ func condaIndex(r io.ReaderAt, size int64, lim Limits) ([]byte, error) {
 	if len(info) != 1 || len(pkgs) > 1 {
 		return nil, fault("A .conda file must hold exactly one info-*.tar.zst (found %d) and at most one pkg-*.tar.zst.", len(info))
 	}
-	raw, err := zstdTar(info[0], "info/index.json", lim)
+	raw, err := zstdTar(info[0], "info/index.json", size, lim)
 	if err != nil || raw == nil {
 		return raw, err
 	}
 	if len(pkgs) == 1 {
-		if _, err := zstdTar(pkgs[0], "", lim); err != nil {
+		if _, err := zstdTar(pkgs[0], "", size, lim); err != nil {
 			return nil, err
 		}
 	}
 	return raw, nil
 }
 
-func zstdTar(zf *zip.File, want string, lim Limits) ([]byte, error) {
+func zstdTar(zf *zip.File, want string, size int64, lim Limits) ([]byte, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, fault("%s cannot be opened: %v.", zf.Name, err)
 	}
 	defer rc.Close()
+	// The zip header's compressed size is the uploader's claim: an entry
+	// cannot be larger than the whole file, so the allowance never exceeds
+	// what the file's real size earns.
+	compressed := size
+	if zf.CompressedSize64 < uint64(size) {
+		compressed = int64(zf.CompressedSize64)
+	}
 	// The entry's own compression (usually none) is bounded like the rest.
-	zin := &budget{r: rc, left: lim.allowance(int64(zf.CompressedSize64))}
+	zin := &budget{r: rc, left: lim.allowance(compressed)}
 	dec, err := zstd.NewReader(zin, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(64<<20))
 	if err != nil {
 		return nil, fault("%s is not valid zstd.", zf.Name)
 	}
 	defer dec.Close()
-	return scanTar(&budget{r: dec, left: lim.allowance(int64(zf.CompressedSize64))}, want, lim)
+	return scanTar(&budget{r: dec, left: lim.allowance(compressed)}, want, lim)
 }
 
 // scanTar reads every entry of a tar, refusing unsafe names and links, and
