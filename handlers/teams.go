@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -174,14 +176,22 @@ func (h *Handlers) APIUpdateTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Only what the body names changes: no "members" key leaves them as
+	// they are; null is not a list.
 	var in struct {
-		Members []string `json:"members"`
+		Members json.RawMessage `json:"members"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := h.setMembers(c, id, in.Members); err != nil {
-		return err
+	if in.Members != nil {
+		var members []string
+		if bytes.Equal(bytes.TrimSpace(in.Members), []byte("null")) || json.Unmarshal(in.Members, &members) != nil {
+			return web.Fail(http.StatusBadRequest, `"members" must be a list of emails (use [] for nobody).`)
+		}
+		if err := h.setMembers(c, id, members); err != nil {
+			return err
+		}
 	}
 	t, err := h.Store.Team(c.Request().Context(), id)
 	if err != nil {
