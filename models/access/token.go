@@ -212,6 +212,12 @@ func Beyond(child, parent TokenGrant) []string {
 		}
 	}
 	for _, r := range child.Resources {
+		if parent.Kind() != KindResources {
+			// A resource token may do every channel action its level
+			// allows; a scope token holds only the actions it names.
+			out = append(out, fmt.Sprintf("%s on %s (a scope token can create only scope tokens)", r.Level, r.Path()))
+			continue
+		}
 		if c := parent.ChannelCap(r.Channel, r.Sub); c < r.Level {
 			out = append(out, fmt.Sprintf("%s on %s (the token holds %s)", r.Level, r.Path(), c))
 		}

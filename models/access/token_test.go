@@ -237,3 +237,28 @@ func TestMayDo(t *testing.T) {
 	}
 	t.Logf("%d combinations", n)
 }
+
+func TestBeyond(t *testing.T) {
+	scopeParent := TokenGrant{Scopes: []string{"user.token:edit", "artifact:delete"}}
+	resParent := TokenGrant{Resources: []Resource{{Channel: "alpha", Level: Write}, {Channel: "beta", Sub: "s", Level: Manage}}}
+	tests := []struct {
+		name          string
+		child, parent TokenGrant
+		beyond        bool
+	}{
+		{"scope subset", TokenGrant{Scopes: []string{"artifact:delete"}}, scopeParent, false},
+		{"scope not held", TokenGrant{Scopes: []string{"channel:edit"}}, scopeParent, true},
+		// A resource token can do every channel action its level allows; a
+		// scope token holds only the actions it names, so it cannot mint one.
+		{"resources from a scope token", TokenGrant{Resources: []Resource{{Channel: "alpha", Level: Read}}}, scopeParent, true},
+		{"resources within", TokenGrant{Resources: []Resource{{Channel: "alpha", Level: Read}, {Channel: "beta", Sub: "s", Level: Manage}}}, resParent, false},
+		{"resources above", TokenGrant{Resources: []Resource{{Channel: "alpha", Level: Manage}}}, resParent, true},
+		{"whole channel from a subchannel", TokenGrant{Resources: []Resource{{Channel: "beta", Level: Read}}}, resParent, true},
+		{"scopes from a resource token", TokenGrant{Scopes: []string{"artifact:download"}}, resParent, true},
+	}
+	for _, tt := range tests {
+		if got := len(Beyond(tt.child, tt.parent)) > 0; got != tt.beyond {
+			t.Errorf("%s: beyond %v, want %v (%v)", tt.name, got, tt.beyond, Beyond(tt.child, tt.parent))
+		}
+	}
+}
