@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"gatehouse/models"
 	"gatehouse/views/pages/admin"
 	"gatehouse/web"
 )
@@ -69,11 +70,15 @@ func (h *Handlers) deleteRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	granted, err := h.Store.GrantsOf(c.Request().Context(), models.PrincipalRole, id)
+	if err != nil {
+		return err
+	}
 	r, err := h.Store.DeleteRole(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	h.audit(c, "role.delete", r.Name, nil)
+	h.audit(c, "role.delete", r.Name, map[string]any{"grants_removed": granted})
 	return nil
 }
 

@@ -206,10 +206,14 @@ func (h *Handlers) APIDeleteTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	granted, err := h.Store.GrantsOf(c.Request().Context(), models.PrincipalTeam, id)
+	if err != nil {
+		return err
+	}
 	t, err := h.Store.DeleteTeam(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	h.audit(c, "team.delete", t.Name, map[string]any{"members": t.MemberEmails()})
+	h.audit(c, "team.delete", t.Name, map[string]any{"members": t.MemberEmails(), "grants_removed": granted})
 	return c.NoContent(http.StatusNoContent)
 }

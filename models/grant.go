@@ -202,3 +202,25 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// GrantRef names one grant a principal holds: the resource (a channel name
+// or page identifier) and the level.
+type GrantRef struct {
+	Resource string `json:"resource"`
+	Name     string `json:"name"`
+	Level    string `json:"level"`
+}
+
+// GrantsOf lists the grants naming one principal, so deleting it can record
+// the permissions that go with it.
+func (s *Store) GrantsOf(ctx context.Context, principalKind string, principalID uint) ([]GrantRef, error) {
+	out := []GrantRef{}
+	err := s.db.WithContext(ctx).Raw(`
+SELECT g.resource_type AS resource, COALESCE(p.identifier, c.name, '') AS name, g.level
+FROM grants g
+LEFT JOIN pages p ON g.resource_type = 'page' AND p.id = g.resource_id
+LEFT JOIN channels c ON g.resource_type = 'channel' AND c.id = g.resource_id
+WHERE g.principal_kind = ? AND g.principal_id = ?
+ORDER BY g.resource_type, name, g.level`, principalKind, principalID).Scan(&out).Error
+	return out, err
+}
