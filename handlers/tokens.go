@@ -326,8 +326,20 @@ func (h *Handlers) EditToken(c echo.Context) error {
 }
 
 // editToken stores an edit of one of the actor's tokens and audits it.
+// A token-authenticated caller may re-issue only a token that grants no more
+// than itself: the new string would otherwise hand it the stronger token.
 func (h *Handlers) editToken(c echo.Context, id uint, e models.TokenEdit) (*models.Token, string, error) {
-	before, after, secret, err := h.Store.EditToken(c.Request().Context(), web.ActorOf(c).User.ID, id, e)
+	a := web.ActorOf(c)
+	if e.Reissue && a.ViaToken() {
+		t, err := h.Store.Token(c.Request().Context(), a.User.ID, id)
+		if err != nil {
+			return nil, "", err
+		}
+		if missing := access.Beyond(t.Grant(), a.TokenGrant); len(missing) > 0 {
+			return nil, "", models.Invalid("reissue", "A token cannot re-issue a token with more than it holds. Missing: %s.", strings.Join(missing, "; "))
+		}
+	}
+	before, after, secret, err := h.Store.EditToken(c.Request().Context(), a.User.ID, id, e)
 	if err != nil {
 		return nil, "", err
 	}
