@@ -93,6 +93,7 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 			return res, err
 		}
 		if len(readable) == 0 {
+			res.Page = 1
 			return res, nil
 		}
 		base = base.Where(def.channelID+" IN ?", ids(readable, func(c Channel) uint { return c.ID }))
@@ -102,6 +103,9 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 	}
 	if err := base.Session(&gorm.Session{}).Count(&res.Total).Error; err != nil {
 		return res, err
+	}
+	if last := res.Pages(); q.Page > last {
+		q.Page, res.Page = last, last // past the end (or an overflowing offset): the last page
 	}
 	sort := access.DefaultSort(w.Kind)
 	if w.Sort != nil {
