@@ -161,13 +161,15 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 	ctx := c.Request().Context()
 	a := models.NewArtifact(p.Ch, p.Sub, filename, ix, st.SHA256, st.MD5, st.Size)
 	a.UploaderID = web.ActorOf(c).User.ID
-	created, err := h.Blobs.Commit(st)
+	// The blob is put in place inside the row's transaction, under the
+	// blob's lock: a concurrent delete elsewhere cannot collect it between.
+	created := false
+	replaced, err := h.Store.AddArtifactWith(ctx, a, in.Overwrite, func() (err error) {
+		created, err = h.Blobs.Commit(st)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	replaced, err := h.Store.AddArtifact(ctx, a, in.Overwrite)
-	if err != nil {
-		if created {
+		if created { // placed, but the row did not commit
 			h.collectBlobs(c, []string{a.SHA256})
 		}
 		return nil, err

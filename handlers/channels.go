@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -320,12 +321,10 @@ func (h *Handlers) deleteSubchannel(c echo.Context, p place) error {
 // collectBlobs removes blobs no artifact refers to any more. A failure only
 // leaves an orphan file behind, so it is logged, not returned.
 func (h *Handlers) collectBlobs(c echo.Context, shas []string) {
-	ctx := c.Request().Context()
+	// The rows are gone already: finish even if the client went away.
+	ctx := context.WithoutCancel(c.Request().Context())
 	for _, sha := range shas {
-		used, err := h.Store.BlobInUse(ctx, sha)
-		if err == nil && !used {
-			err = h.Blobs.Remove(sha)
-		}
+		_, err := h.Store.CollectBlob(ctx, sha, func() error { return h.Blobs.Remove(sha) })
 		if err != nil {
 			h.Log.Error("blobs: unable to collect", "sha256", sha, "err", err)
 		}

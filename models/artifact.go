@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"hash/fnv"
 
 	"gorm.io/gorm"
 
@@ -58,7 +59,18 @@ func (a *Artifact) Record() conda.Record {
 // place is a conflict unless overwrite is set; then the replaced row is
 // returned. The channel's generation goes up either way.
 func (s *Store) AddArtifact(ctx context.Context, a *Artifact, overwrite bool) (replaced *Artifact, err error) {
+	return s.AddArtifactWith(ctx, a, overwrite, nil)
+}
+
+// AddArtifactWith is AddArtifact that also puts the artifact's blob in place
+// (place, when set) once the row is written and before it is committed,
+// holding the blob's lock: a concurrent CollectBlob either runs before (and
+// the blob is placed again) or sees the new row. A place error stores nothing.
+func (s *Store) AddArtifactWith(ctx context.Context, a *Artifact, overwrite bool, place func() error) (replaced *Artifact, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockBlob(tx, a.SHA256); err != nil {
+			return err
+		}
 		var old Artifact
 		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", a.ChannelID, a.SubchannelID, a.Subdir, a.Filename).First(&old).Error
 		switch {
@@ -78,7 +90,13 @@ func (s *Store) AddArtifact(ctx context.Context, a *Artifact, overwrite bool) (r
 			}
 			return err
 		}
-		return bumpGeneration(tx, a.ChannelID)
+		if err := bumpGeneration(tx, a.ChannelID); err != nil {
+			return err
+		}
+		if place != nil {
+			return place()
+		}
+		return nil
 	})
 	return replaced, err
 }
@@ -127,6 +145,39 @@ func (s *Store) DeleteArtifact(ctx context.Context, channelID, subchannelID uint
 		return nil, err
 	}
 	return &a, nil
+}
+
+// CollectBlob calls remove when no artifact refers to the blob any more,
+// holding the blob's lock so no upload can start using it meanwhile.
+func (s *Store) CollectBlob(ctx context.Context, sha256 string, remove func() error) (removed bool, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockBlob(tx, sha256); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&Artifact{}).Where("sha256 = ?", sha256).Limit(1).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		removed = true
+		return remove()
+	})
+	return removed && err == nil, err
+}
+
+// lockBlob serialises, for one blob and across instances, recording an
+// artifact that uses it and collecting it. PostgreSQL takes an advisory lock
+// held until the transaction ends; SQLite runs on one connection, so its
+// transactions never overlap anyway.
+func lockBlob(tx *gorm.DB, sha256 string) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("gatehouse-blob:" + sha256))
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(h.Sum64())).Error
 }
 
 // BlobInUse reports whether any artifact still refers to the blob.
