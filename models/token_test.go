@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -266,4 +267,31 @@ func TestLastUsedFlushedOnClose(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLastUsedKeptWhenFlushFails: a flush that cannot write (the database
+// is briefly unreachable) keeps the uses for the next flush.
+func TestLastUsedKeptWhenFlushFails(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		u := modeltest.MustUser(t, s, "dev@example.com")
+		tok, secret, err := s.CreateToken(t.Context(), u, models.NewToken{Name: "x", ExpiresOn: future(1), Grant: access.TokenGrant{Scopes: []string{"page:view"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateToken(t.Context(), secret); err != nil {
+			t.Fatal(err)
+		}
+		gone, cancel := context.WithCancel(t.Context())
+		cancel()
+		if err := s.FlushTokenUse(gone); err == nil {
+			t.Fatal("flush with a cancelled context succeeded")
+		}
+		if err := s.FlushTokenUse(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var got models.Token
+		if err := s.DB().First(&got, tok.ID).Error; err != nil || got.LastUsedAt == nil {
+			t.Fatalf("last used lost after a failed flush: %+v %v", got.LastUsedAt, err)
+		}
+	})
 }

@@ -62,14 +62,18 @@ func (s *Store) startFlushing() {
 	})
 }
 
-// FlushTokenUse writes the batched last-used times.
+// FlushTokenUse writes the batched last-used times. A use that cannot be
+// written goes back into the batch for the next flush.
 func (s *Store) FlushTokenUse(ctx context.Context) error {
 	var first error
 	for id, t := range s.usage.take() {
 		err := s.db.WithContext(ctx).Model(&Token{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, t).
 			UpdateColumn("last_used_at", t).Error
-		if err != nil && first == nil {
-			first = err
+		if err != nil {
+			s.usage.touch(id, t)
+			if first == nil {
+				first = err
+			}
 		}
 	}
 	return first
