@@ -78,3 +78,24 @@ func TestTeamPatchKeepsAbsentMembers(t *testing.T) {
 		}
 	})
 }
+
+// A role that is someone's only role is not deleted: the API answers 409
+// and the Roles page says whom it would strand.
+func TestDeleteRoleThatIsSomeonesOnlyRole(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv *handlertest.Server) {
+		a := srv.AsAdmin()
+		role, err := srv.Store.CreateRole(t.Context(), "Contractor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		modeltest.MustUser(t, srv.Store, "c@example.com", "Contractor")
+		res := a.SendJSON("DELETE", fmt.Sprintf("/api/roles/%d", role.ID), nil)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "c@example.com") {
+			t.Fatalf("API delete: %d %s", res.StatusCode, res.Body)
+		}
+		res = a.PostForm(fmt.Sprintf("/admin/roles/%d/delete", role.ID), nil)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "c@example.com") || !strings.Contains(res.Body, "Create role") {
+			t.Fatalf("form delete: %d", res.StatusCode)
+		}
+	})
+}

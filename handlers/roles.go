@@ -60,7 +60,11 @@ func (h *Handlers) CreateRole(c echo.Context) error {
 // DeleteRole deletes a custom role from the Roles page.
 func (h *Handlers) DeleteRole(c echo.Context) error {
 	if err := h.deleteRole(c); err != nil {
-		return err
+		_, banner, ferr := formFault(err)
+		if ferr != nil || banner == "" {
+			return err
+		}
+		return h.renderRoles(c, http.StatusConflict, "", banner)
 	}
 	return web.Redirect(c, "/admin/roles")
 }

@@ -69,6 +69,16 @@ func (s *Store) DeleteRole(ctx context.Context, id uint) (*Role, error) {
 		return nil, Conflict("The built-in role %s cannot be deleted.", r.Name)
 	}
 	return &r, s.tx(ctx, func(tx *gorm.DB) error {
+		// Every user keeps at least one role.
+		var stranded []string
+		err := tx.Raw(`SELECT u.email FROM users u JOIN user_roles ur ON ur.user_id = u.id AND ur.role_id = ?
+WHERE NOT EXISTS (SELECT 1 FROM user_roles o WHERE o.user_id = u.id AND o.role_id <> ?) ORDER BY u.email`, id, id).Scan(&stranded).Error
+		if err != nil {
+			return err
+		}
+		if len(stranded) > 0 {
+			return Conflict("%s is the only role of %s: give them another role first.", r.Name, strings.Join(stranded, ", "))
+		}
 		if err := tx.Exec("DELETE FROM user_roles WHERE role_id = ?", id).Error; err != nil {
 			return err
 		}
