@@ -341,12 +341,40 @@ func parseIndex(raw []byte) (*Index, error) {
 		}
 		ix.Timestamp = ts
 	}
-	if isJSONString(in.Noarch) || string(in.Noarch) == "true" {
-		ix.Extra.Noarch = in.Noarch
+	noarch, err := noarchType(in.Noarch)
+	if err != nil {
+		return nil, err
+	}
+	if noarch != "" {
+		if ix.Subdir != "noarch" {
+			return nil, fault("info/index.json says noarch %q but subdir %q: noarch packages belong in the noarch subdir.", noarch, ix.Subdir)
+		}
+		ix.Extra.Noarch = json.RawMessage(`"` + noarch + `"`)
 	}
 	ix.Extra.TrackFeatures = jsonString(in.TrackFeatures)
 	ix.Extra.Features = jsonString(in.Features)
 	return ix, nil
+}
+
+// noarchType reads index.json's noarch as conda does: "python" or
+// "generic" (true is the legacy spelling of generic); false, null or absent
+// is none. Anything else would make conda refuse the channel's repodata.
+func noarchType(raw json.RawMessage) (string, error) {
+	switch strings.TrimSpace(string(raw)) {
+	case "", "null", "false":
+		return "", nil
+	case "true":
+		return "generic", nil
+	}
+	switch t := strings.ToLower(jsonString(raw)); t {
+	case "python", "generic":
+		return t, nil
+	}
+	shown := string(raw)
+	if len(shown) > 40 {
+		shown = shown[:40] + "…"
+	}
+	return "", fault("info/index.json has an unknown noarch type %s; conda knows \"python\" and \"generic\".", shown)
 }
 
 func jsonProblem(err error) string {
