@@ -29,6 +29,9 @@ check-generated:
 
 # Benchmarks (spec §10) and the load script; figures go to BENCHMARKS.md.
 bench:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; } || \
+	  echo "bench: nginx unavailable; the load program compares with Go's file server only"
 	@eval "$$(scripts/test-env.sh)" && \
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./... && \
 	go run ./scripts/load

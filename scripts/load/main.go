@@ -5,12 +5,14 @@
 // several workers for a fixed time, printing requests per second and
 // latency. For scale it also serves the same repodata bytes as a static file
 // with Go's net/http, and fetches a private twin channel with a resource
-// token in the /t/ path. Run with `make bench` or `go run ./scripts/load`.
+// token in the /t/ path; nginx serving the same file is the yardstick
+// when installed. Run with `make bench` or `go run ./scripts/load`.
 package main
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,10 +20,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"gatehouse/handlers"
@@ -118,18 +123,26 @@ func run(n int, dur time.Duration, workers int) error {
 	}
 	defer stopStatic()
 
-	fmt.Printf("\n%d workers, %s per scenario, GOMAXPROCS=%d (server and client share the machine)\n", workers, dur, runtime.GOMAXPROCS(0))
-	fmt.Printf("%-36s %10s %10s %10s %12s\n", "scenario", "req/s", "p50", "p99", "bytes/resp")
-	for _, sc := range []struct {
-		name, url, etag string
-	}{
+	type scenario struct{ name, url, etag string }
+	scenarios := []scenario{
 		{"repodata.json (cached)", url, ""},
 		{"repodata.json.zst (cached)", url + ".zst", ""},
 		{"repodata.json If-None-Match → 304", url, etag},
 		{"repodata.json.zst, token in /t/ path", tokenURL + ".zst", ""},
 		{"repodata.json, token in /t/ path", tokenURL, ""},
 		{"same bytes, static net/http file", static + "/repodata.json", ""},
-	} {
+	}
+	// nginx serving the same bytes is the yardstick of spec §10, when installed.
+	if nginxURL, stopNginx, err := startNginx(dir, body); err == nil {
+		defer stopNginx()
+		scenarios = append(scenarios, scenario{"same bytes, static file by nginx", nginxURL + "/repodata.json", ""})
+	} else {
+		fmt.Printf("nginx not used: %v\n", err)
+	}
+
+	fmt.Printf("\n%d workers, %s per scenario, GOMAXPROCS=%d (server and client share the machine)\n", workers, dur, runtime.GOMAXPROCS(0))
+	fmt.Printf("%-36s %10s %10s %10s %12s\n", "scenario", "req/s", "p50", "p99", "bytes/resp")
+	for _, sc := range scenarios {
 		r, err := hammer(client, sc.url, sc.etag, dur, workers)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
@@ -250,4 +263,60 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// startNginx serves body as /repodata.json with nginx (sendfile, one worker
+// per core) on a free loopback port, if nginx is installed.
+func startNginx(dir string, body []byte) (string, func(), error) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, statErr := os.Stat("/usr/sbin/nginx"); statErr != nil {
+			return "", nil, errors.New("nginx is not installed (apt-get install nginx)")
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	root := filepath.Join(dir, "nginx")
+	// nginx workers may run as another user: let them reach the file.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(root, "www"), 0o755); err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(filepath.Join(root, "www", "repodata.json"), body, 0o644); err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	conf := fmt.Sprintf(`daemon off; worker_processes auto; pid %[1]s/nginx.pid; error_log %[1]s/error.log;
+events { worker_connections 256; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types { application/json json; }
+  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
+  server { listen %[2]s; root %[1]s/www; } }
+`, root, addr)
+	confPath := filepath.Join(root, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(bin, "-c", confPath, "-p", root)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { _ = cmd.Process.Signal(syscall.SIGQUIT); _ = cmd.Wait() }
+	u := "http://" + addr
+	for i := 0; i < 50; i++ {
+		if res, err := http.Get(u + "/repodata.json"); err == nil {
+			res.Body.Close()
+			return u, stop, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	return "", nil, errors.New("nginx did not start")
 }
