@@ -189,7 +189,7 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 // and overwrite as fields or query parameters). Write access needed.
 func (h *Handlers) APIUpload(c echo.Context) error {
 	// Refuse before reading a byte of the body when the caller cannot write.
-	if _, err := h.channelAt(c, c.Param("name"), c.QueryParam("subchannel"), access.Write); err != nil {
+	if err := h.uploadGate(c); err != nil {
 		return err
 	}
 	st, filename, in, err := h.receive(c)
@@ -206,6 +206,27 @@ func (h *Handlers) APIUpload(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusCreated, "artifact", artifactJSON(p, a))
+}
+
+// uploadGate refuses, before the body is read, a caller who may write
+// nowhere the upload could go. The subchannel may still arrive as a form
+// field, so a token that writes only to one of the channel's subchannels
+// passes here; the place is checked again once the fields are read.
+func (h *Handlers) uploadGate(c echo.Context) error {
+	name, sub := c.Param("name"), c.QueryParam("subchannel")
+	_, err := h.channelAt(c, name, sub, access.Write)
+	a := web.ActorOf(c)
+	if err == nil || sub != "" || !a.ViaToken() {
+		return err
+	}
+	for _, r := range a.TokenGrant.Resources {
+		if r.Channel == name && r.Sub != "" && r.Level >= access.Write {
+			if _, serr := h.channelAt(c, name, r.Sub, access.Write); serr == nil {
+				return nil
+			}
+		}
+	}
+	return err
 }
 
 // APIArtifacts lists a channel's artifacts (?subchannel=, ?subdir=). Read access.
