@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,6 +137,17 @@ func etagOf(b []byte) string {
 // answers exactly like one that does not exist.
 func (h *Handlers) Repo(c echo.Context) error {
 	parts := strings.Split(c.Param("*"), "/")
+	if c.Request().URL.RawPath != "" {
+		// The router matched the path as sent: decode each segment once, so
+		// "%2B" is "+", and an encoded "/" stays inside its segment.
+		for i, part := range parts {
+			dec, err := url.PathUnescape(part)
+			if err != nil {
+				return models.ErrNotFound
+			}
+			parts[i] = dec
+		}
+	}
 	var name, sub, subdir, file string
 	switch len(parts) {
 	case 3:
