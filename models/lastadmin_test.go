@@ -2,6 +2,8 @@ package models_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"gatehouse/models"
@@ -47,4 +49,40 @@ func TestLastActiveAdminIsKept(t *testing.T) {
 			t.Fatalf("add a role to the last admin: %v", err)
 		}
 	})
+}
+
+// Two admins demoting themselves at the same moment cannot both succeed.
+func TestLastActiveAdminUnderRace(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			for round := range 20 {
+				s := modeltest.Open(t, b)
+				ctx := t.Context()
+				var ids []uint
+				for i := range 2 {
+					u := modeltest.MustUser(t, s, fmt.Sprintf("r%d-%d@example.com", round, i), access.RoleAdmin)
+					ids = append(ids, u.ID)
+				}
+				var wg sync.WaitGroup
+				for _, id := range ids {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						member := []string{access.RoleMember}
+						_, _, _ = s.UpdateUser(ctx, id, models.UserUpdate{Roles: &member})
+					}()
+				}
+				wg.Wait()
+				admins := 0
+				for _, id := range ids {
+					if u, err := s.User(ctx, id); err == nil && u.IsAdmin() {
+						admins++
+					}
+				}
+				if admins == 0 {
+					t.Fatalf("round %d: both admins demoted themselves", round)
+				}
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gatehouse/models/access"
 )
@@ -222,6 +223,14 @@ func (s *Store) UpdateUser(ctx context.Context, id uint, up UserUpdate) (before,
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		u := *before
+		if before.IsAdmin() {
+			// Changes to admins queue on the Admin role's row, so two admins
+			// stepping down at once cannot both pass the last-admin check.
+			var admin Role
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("name = ?", access.RoleAdmin).First(&admin).Error; err != nil {
+				return err
+			}
+		}
 		if up.Password != nil {
 			hash, err := HashPassword(*up.Password)
 			if err != nil {
