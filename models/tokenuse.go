@@ -16,6 +16,7 @@ type tokenUsage struct {
 	mu      sync.Mutex
 	pending map[uint]time.Time
 	start   sync.Once
+	halt    sync.Once // closes stop exactly once, however many Close calls race
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -84,12 +85,8 @@ func (s *Store) stopFlushing() {
 	started := true
 	s.usage.start.Do(func() { started = false })
 	if started {
-		select {
-		case <-s.usage.stop:
-		default:
-			close(s.usage.stop)
-			<-s.usage.done
-		}
+		s.usage.halt.Do(func() { close(s.usage.stop) })
+		<-s.usage.done
 	}
 	_ = s.FlushTokenUse(context.Background())
 }
