@@ -140,8 +140,8 @@ func (h *Handlers) APIUpdatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in pageBody
-	if err := bindJSON(c, &in); err != nil {
+	in, err := bindPagePatch(c)
+	if err != nil {
 		return err
 	}
 	if in.Identifier != nil && *in.Identifier != cp.Identifier {
@@ -152,6 +152,34 @@ func (h *Handlers) APIUpdatePage(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, "page", after)
+}
+
+// bindPagePatch reads a PATCH /v1/pages body: keys left out stay as they
+// are, and a key set to null is refused rather than silently ignored.
+func bindPagePatch(c echo.Context) (pageBody, error) {
+	var in pageBody
+	var raw map[string]json.RawMessage
+	if err := bindJSON(c, &raw); err != nil {
+		return in, err
+	}
+	if raw == nil {
+		return in, web.Fail(http.StatusBadRequest, `The body must be a JSON object such as {"locked": true}.`)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return in, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, jsonError(err)
+	}
+	for _, k := range sortedKeys(raw) {
+		if bytes.Equal(bytes.TrimSpace(raw[k]), []byte("null")) {
+			return in, web.Fail(http.StatusBadRequest, fmt.Sprintf("%q cannot be null: leave it out to keep it unchanged.", k))
+		}
+	}
+	return in, nil
 }
 
 // updatePage applies a change and records it: lock and unlock on their own,

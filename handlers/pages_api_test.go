@@ -307,6 +307,12 @@ func TestPagesAPI(t *testing.T) {
 				{`{"locked":"yes"}`, 400},
 				{`{"title":""}`, 422},
 				{`{"widgets":[{"kind":"channels","sort":{"column":"version"}}]}`, 422},
+				{`{"locked":null}`, 400},
+				{`{"title":null}`, 400},
+				{`{"widgets":null}`, 400},
+				{`{"colour":null}`, 400},
+				{`null`, 400},
+				{`[]`, 400},
 			} {
 				if res := admin.SendJSON(http.MethodPatch, "/v1/pages/services", tc.body); res.StatusCode != tc.status {
 					t.Errorf("PATCH %s: %d %s", tc.body, res.StatusCode, res.Body)
