@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -74,11 +75,11 @@ type AuditFilter struct {
 // AuditEvents lists events, newest first.
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	q := s.db.WithContext(ctx).Model(&AuditEvent{})
-	if f.Actor != "" {
-		q = q.Where("actor_email = ?", f.Actor)
+	if actor := strings.ToLower(strings.TrimSpace(f.Actor)); actor != "" {
+		q = q.Where("actor_email = ?", actor) // emails are stored lower-cased
 	}
-	if f.Action != "" {
-		q = q.Where("action = ? OR action LIKE ?", f.Action, f.Action+".%")
+	if action := strings.TrimSpace(f.Action); action != "" {
+		q = q.Where(`action = ? OR action LIKE ? ESCAPE '\'`, action, escapeLike(action)+".%")
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("at >= ?", f.Since.UTC())
