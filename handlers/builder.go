@@ -144,7 +144,7 @@ func (h *Handlers) UpdatePage(c echo.Context) error {
 	}
 	w := widgetFromForm(c)
 	title, icon := c.FormValue("title"), c.FormValue("icon")
-	widgets := []access.Widget{w}
+	widgets := withFirstTable(cp.Widgets, w)
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Title: &title, Icon: &icon, Widgets: &widgets}); err != nil {
 		m := pageForm(c, cp.Identifier, title, icon, w)
 		m.Editing = true
@@ -173,4 +173,17 @@ func (h *Handlers) DeletePage(c echo.Context) error {
 		return err
 	}
 	return web.Redirect(c, "/builder")
+}
+
+// withFirstTable is a page's widgets with its first table replaced by w (or
+// w added when it has none); the other widgets are kept as they are.
+func withFirstTable(ws models.Widgets, w access.Widget) []access.Widget {
+	out := slices.Clone([]access.Widget(ws))
+	for i := range out {
+		if out[i].Type == access.WidgetTable {
+			out[i] = w
+			return out
+		}
+	}
+	return append(out, w)
 }

@@ -183,13 +183,7 @@ func (h *Handlers) SaveView(c echo.Context) error {
 		return web.Fail(http.StatusBadRequest, "The view to save is not a valid query string.")
 	}
 	eff := access.EffectiveView(saved, viewFromQuery(saved.Kind, q), true)
-	widgets := slices.Clone([]access.Widget(cp.Widgets))
-	for i := range widgets {
-		if widgets[i].Type == access.WidgetTable {
-			widgets[i] = eff
-			break
-		}
-	}
+	widgets := withFirstTable(cp.Widgets, eff)
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Widgets: &widgets}); err != nil {
 		return err
 	}
