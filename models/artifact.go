@@ -71,6 +71,21 @@ func (s *Store) AddArtifactWith(ctx context.Context, a *Artifact, overwrite bool
 		if err := lockBlob(tx, a.SHA256); err != nil {
 			return err
 		}
+		// Bumping first locks the channel row: a concurrent channel or
+		// subchannel delete either finishes before (and the place is gone)
+		// or waits and then removes this row too.
+		if err := bumpGeneration(tx, a.ChannelID); err != nil {
+			return err
+		}
+		if a.SubchannelID != 0 {
+			var n int64
+			if err := tx.Model(&Subchannel{}).Where("id = ? AND channel_id = ?", a.SubchannelID, a.ChannelID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+		}
 		var old Artifact
 		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", a.ChannelID, a.SubchannelID, a.Subdir, a.Filename).First(&old).Error
 		switch {
@@ -88,9 +103,6 @@ func (s *Store) AddArtifactWith(ctx context.Context, a *Artifact, overwrite bool
 			if isDuplicate(err) {
 				return Conflict("%s/%s already exists here; upload with overwrite to replace it.", a.Subdir, a.Filename)
 			}
-			return err
-		}
-		if err := bumpGeneration(tx, a.ChannelID); err != nil {
 			return err
 		}
 		if place != nil {

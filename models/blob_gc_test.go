@@ -83,3 +83,38 @@ func TestBlobCollectionAndUploadDoNotInterleave(t *testing.T) {
 		}
 	})
 }
+
+// An upload that finishes after its channel or subchannel was deleted is
+// refused: it must not leave a row (and a blob) that nothing can reach.
+func TestArtifactIntoADeletedPlaceIsRefused(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		ch, err := s.CreateChannel(ctx, models.NewChannel{Name: "gone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := s.CreateSubchannel(ctx, ch, "dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.DeleteSubchannel(ctx, ch, "dev"); err != nil {
+			t.Fatal(err)
+		}
+		placed := false
+		place := func() error { placed = true; return nil }
+		a := models.NewArtifact(ch, sub, "a-1-0.conda", index("a"), "aa", "md5", 10)
+		if _, err := s.AddArtifactWith(ctx, a, false, place); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("into a deleted subchannel: %v", err)
+		}
+		if _, _, err := s.DeleteChannel(ctx, ch.ID); err != nil {
+			t.Fatal(err)
+		}
+		b := models.NewArtifact(ch, nil, "a-1-0.conda", index("a"), "aa", "md5", 10)
+		if _, err := s.AddArtifactWith(ctx, b, false, place); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("into a deleted channel: %v", err)
+		}
+		if used, _ := s.BlobInUse(ctx, "aa"); used || placed {
+			t.Fatalf("a row or blob was stored for a deleted place (row %v, placed %v)", used, placed)
+		}
+	})
+}

@@ -93,6 +93,11 @@ func (s *Store) DeleteChannel(ctx context.Context, id uint) (*Channel, []string,
 	var ch Channel
 	var shas []string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Lock the channel row first: an upload in flight holds it until it
+		// commits, so its artifact is seen (and removed) below.
+		if err := bumpGeneration(tx, id); err != nil {
+			return err
+		}
 		if err := tx.First(&ch, id).Error; err != nil {
 			return notFound(err)
 		}
@@ -176,6 +181,10 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 	var sub Subchannel
 	var shas []string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Lock the channel row first, as uploads do (see AddArtifactWith).
+		if err := bumpGeneration(tx, ch.ID); err != nil {
+			return err
+		}
 		if err := tx.Where("channel_id = ? AND name = ?", ch.ID, name).First(&sub).Error; err != nil {
 			return notFound(err)
 		}
@@ -186,9 +195,6 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 		if err := tx.Where("channel_id = ? AND subchannel_id = ?", ch.ID, sub.ID).Delete(&Artifact{}).Error; err != nil {
 			return err
 		}
-		if err := bumpGeneration(tx, ch.ID); err != nil {
-			return err
-		}
 		return tx.Delete(&sub).Error
 	})
 	if err != nil {
@@ -197,6 +203,15 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 	return &sub, shas, nil
 }
 
+// bumpGeneration marks the channel's repodata stale and locks its row until
+// the transaction ends; a channel that is gone is ErrNotFound.
 func bumpGeneration(tx *gorm.DB, channelID uint) error {
-	return tx.Model(&Channel{}).Where("id = ?", channelID).UpdateColumn("generation", gorm.Expr("generation + 1")).Error
+	res := tx.Model(&Channel{}).Where("id = ?", channelID).UpdateColumn("generation", gorm.Expr("generation + 1"))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
