@@ -103,7 +103,7 @@ func (h *Handlers) CreatePage(c echo.Context) error {
 	if err != nil {
 		return h.pageFormFailed(c, err, pageForm(c, c.FormValue("identifier"), title, icon, w))
 	}
-	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "read": models.Normalized(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}})})
+	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "locked": p.Locked, "widgets": p.Widgets, "read": models.Normalized(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}})})
 	return web.Redirect(c, "/pages/"+p.Identifier)
 }
 

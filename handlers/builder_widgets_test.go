@@ -29,3 +29,21 @@ func TestBuilderEditKeepsOtherWidgets(t *testing.T) {
 		})
 	}
 }
+
+// A page created locked says so in the audit log, with its widgets.
+func TestPageCreateAuditsLockAndWidgets(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			w := newPageWorld(t, b)
+			w.createPage(t, `{"identifier":"shut","title":"Shut","locked":true,"widgets":[{"kind":"channels","hidden":["created"]}]}`)
+			events := w.srv.AsAdmin().Get("/api/audit?action=page.create").Map(t)["events"].([]any)
+			if len(events) != 1 {
+				t.Fatalf("events: %v", events)
+			}
+			d := toJSON(events[0].(map[string]any)["details"])
+			if !strings.Contains(d, `"locked":true`) || !strings.Contains(d, `"hidden":["created"]`) {
+				t.Errorf("page.create details: %s", d)
+			}
+		})
+	}
+}

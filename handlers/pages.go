@@ -121,7 +121,8 @@ func (h *Handlers) APICreatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "read": pagePermissionsJSON(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}}).Read})
+	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "locked": p.Locked, "widgets": p.Widgets,
+		"read": pagePermissionsJSON(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}}).Read})
 	return ok(c, http.StatusCreated, "page", p)
 }
 
