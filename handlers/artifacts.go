@@ -58,9 +58,9 @@ type upload struct {
 	Overwrite bool
 }
 
-// receive streams the multipart body: small fields first, then the "file"
-// part, which is staged (hashed, size-capped) beside the blobs. Fields after
-// the file are ignored. The caller must Discard the staged file.
+// receive streams the multipart body: the "file" part is staged (hashed,
+// size-capped) beside the blobs; the small fields count before or after it.
+// The caller must Discard the staged file.
 func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error) {
 	req := c.Request()
 	in := upload{Sub: c.QueryParam("subchannel"), Subdir: c.QueryParam("subdir"), Overwrite: c.QueryParam("overwrite") == "true"}
@@ -94,24 +94,43 @@ func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error
 	if err != nil {
 		return nil, "", in, web.Fail(http.StatusBadRequest, "Send the package as multipart/form-data with the field \"file\".")
 	}
+	var st *blobs.Staged
+	var filename string
+	fail := func(err error) (*blobs.Staged, string, upload, error) {
+		if st != nil {
+			st.Discard()
+		}
+		return nil, "", in, err
+	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
+			break
 		}
 		if err != nil {
-			return nil, "", in, bodyFault(err)
+			return fail(bodyFault(err))
 		}
 		if part.FormName() == "file" {
-			st, err := h.stage(part)
-			return st, part.FileName(), in, err
+			if st != nil {
+				return fail(web.Fail(http.StatusBadRequest, "Send one package per upload: the field \"file\" appears twice."))
+			}
+			if st, err = h.stage(part); err != nil {
+				return fail(err)
+			}
+			filename = part.FileName()
+			continue
 		}
+		// Fields count wherever they are (curl sends them in argument order).
 		v, err := io.ReadAll(io.LimitReader(part, 1024))
 		if err != nil {
-			return nil, "", in, bodyFault(err)
+			return fail(bodyFault(err))
 		}
 		field(part.FormName(), string(v))
 	}
+	if st == nil {
+		return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
+	}
+	return st, filename, in, nil
 }
 
 func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
