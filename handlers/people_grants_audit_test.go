@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/models"
 	"gatehouse/models/modeltest"
 )
 
@@ -20,6 +21,9 @@ func TestDeletingRoleOrTeamAuditsTheGrantsItTakesAway(t *testing.T) {
 			res := a.SendJSON("PATCH", "/v1/pages/services/permissions", `{"read":{"roles":["Admin","Services-Moderator"],"teams":["Team 1"]}}`)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("grant: %d %s", res.StatusCode, res.Body)
+			}
+			if _, err := w.srv.Store.CreateUser(t.Context(), models.NewUser{Email: "mod@x.io", Password: modeltest.Password, Roles: []string{"Member", "Services-Moderator"}}); err != nil {
+				t.Fatal(err)
 			}
 			roles, _ := w.srv.Store.Roles(t.Context())
 			var roleID uint
@@ -49,6 +53,9 @@ func TestDeletingRoleOrTeamAuditsTheGrantsItTakesAway(t *testing.T) {
 				d := toJSON(events[0].(map[string]any)["details"])
 				if !strings.Contains(d, `"grants_removed"`) || !strings.Contains(d, `"services"`) || !strings.Contains(d, `"page"`) {
 					t.Errorf("%s does not say which page lost it: %s", action, d)
+				}
+				if action == "role.delete" && !strings.Contains(d, `"users":["mod@x.io"]`) {
+					t.Errorf("role.delete does not say who held the role: %s", d)
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -78,11 +79,21 @@ func (h *Handlers) deleteRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	users, err := h.Store.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	held := []string{}
+	for _, u := range users {
+		if slices.ContainsFunc(u.Roles, func(r models.Role) bool { return r.ID == id }) {
+			held = append(held, u.Email)
+		}
+	}
 	r, err := h.Store.DeleteRole(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	h.audit(c, "role.delete", r.Name, map[string]any{"grants_removed": granted})
+	h.audit(c, "role.delete", r.Name, map[string]any{"users": held, "grants_removed": granted})
 	return nil
 }
 
