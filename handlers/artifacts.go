@@ -276,7 +276,13 @@ func (h *Handlers) APIDeleteArtifact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.deleteArtifact(c, p, c.Param("subdir"), c.Param("filename")); err != nil {
+	filename := c.Param("filename")
+	if c.Request().URL.RawPath != "" { // the router matched the path as sent: decode once
+		if filename, err = url.PathUnescape(filename); err != nil {
+			return models.ErrNotFound
+		}
+	}
+	if err := h.deleteArtifact(c, p, c.Param("subdir"), filename); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

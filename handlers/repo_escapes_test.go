@@ -46,3 +46,16 @@ func TestRepoPathsDecodeOnce(t *testing.T) {
 		}
 	})
 }
+
+// Deleting through the API takes the file name however the client encodes
+// it (Python's quote() sends "+" as %2B).
+func TestDeleteArtifactTakesAnEncodedFileName(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		mustChannel(t, adm, "main", "private")
+		pkg := condatest.Pkg{Version: "1!2.0+x"}
+		want(t, uploadTo(t, adm, "main", "", pkg.Filename(conda.Conda), condatest.Build(t, pkg, conda.Conda)), http.StatusCreated)
+		want(t, adm.Do(http.MethodDelete, "/api/channels/main/artifacts/linux-64/demo-1%212.0%2Bx-h1234_0.conda", nil, "", false), http.StatusNoContent)
+		want(t, adm.Get("/api/repo/main/linux-64/demo-1!2.0+x-h1234_0.conda"), http.StatusNotFound)
+	})
+}
