@@ -92,6 +92,8 @@ func Encode(rd Repodata) (Encoded, error) {
 	if err := enc.Encode(rd); err != nil {
 		return Encoded{}, err
 	}
-	js := buf.Bytes()
-	return Encoded{JSON: js, Zst: zstdEncoder().EncodeAll(js, make([]byte, 0, len(js)/8))}, nil
+	// Exact-size copies: the cache bounds entries by their length, so they
+	// must not pin a growing buffer's spare capacity.
+	js := bytes.Clone(buf.Bytes())
+	return Encoded{JSON: js, Zst: bytes.Clone(zstdEncoder().EncodeAll(js, make([]byte, 0, len(js)/8)))}, nil
 }
