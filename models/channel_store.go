@@ -146,7 +146,7 @@ func (s *Store) CreateSubchannel(ctx context.Context, ch *Channel, name string) 
 	if err != nil {
 		return nil, err
 	}
-	if conda.IsSubdir(name) {
+	if conda.LooksLikeSubdir(name) {
 		return nil, Invalid("name", "%q is a conda subdir and cannot name a subchannel.", name)
 	}
 	sub := &Subchannel{ChannelID: ch.ID, Name: name}

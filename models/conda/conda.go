@@ -3,6 +3,7 @@
 package conda
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -45,8 +46,16 @@ var Subdirs = []string{
 	"linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l", "linux-ppc64", "linux-ppc64le", "linux-riscv64", "linux-s390x",
 	"osx-64", "osx-arm64",
 	"win-32", "win-64", "win-arm64",
-	"emscripten-wasm32", "wasi-wasm32", "zos-z",
+	"emscripten-wasm32", "wasi-wasm32", "zos-z", "freebsd-64",
 }
 
 // IsSubdir reports whether name is a conda subdir.
 func IsSubdir(name string) bool { return slices.Contains(Subdirs, name) }
+
+// subdirShape is <platform>-<arch> for the platforms conda builds for; the
+// arch has a digit (64, aarch64, wasm32, …) or is one of the odd old ones.
+var subdirShape = regexp.MustCompile(`^(linux|osx|win|freebsd|zos|emscripten|wasi)-([a-z0-9_]*[0-9][a-z0-9_]*|z|ppc)$`)
+
+// LooksLikeSubdir reports whether name is, or could be, a conda subdir:
+// the known ones and any new architecture of a known platform.
+func LooksLikeSubdir(name string) bool { return IsSubdir(name) || subdirShape.MatchString(name) }
