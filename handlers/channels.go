@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -52,6 +53,12 @@ func (p place) Path() string {
 func (h *Handlers) channelAt(c echo.Context, name, sub string, need access.Level) (place, error) {
 	ctx := c.Request().Context()
 	ch, err := h.Store.ChannelByName(ctx, name)
+	if errors.Is(err, models.ErrNotFound) {
+		// Do the access check's work anyway, so a missing channel takes as
+		// long to refuse as a private one.
+		_, _ = h.channelLevel(c, &models.Channel{Name: name}, sub)
+		return place{}, err
+	}
 	if err != nil {
 		return place{}, err
 	}
