@@ -70,6 +70,9 @@ type Extra struct {
 	Features      string          `json:"features,omitempty"`
 }
 
+// MaxFilename bounds a package's file name (name-version-build.ext).
+const MaxFilename = 255
+
 // Filename is the file name conda expects for the package in format f.
 func (ix *Index) Filename(f Format) string {
 	return ix.Name + "-" + ix.Version + "-" + ix.Build + f.Ext()
@@ -329,6 +332,8 @@ func parseIndex(raw []byte) (*Index, error) {
 		return nil, fault("info/index.json names an unknown subdir %q.", ix.Subdir)
 	case len(ix.License) > 255 || len(ix.LicenseFamily) > 100:
 		return nil, fault("info/index.json has an overlong license.")
+	case len(ix.Filename(TarBz2)) > MaxFilename:
+		return nil, fault("The package file name would be too long (%d characters; at most %d).", len(ix.Filename(TarBz2)), MaxFilename)
 	}
 	if in.Timestamp != nil {
 		ts, err := in.Timestamp.Int64()
