@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -30,6 +31,18 @@ func ValidateChannelName(field, name string) (string, error) {
 	return name, nil
 }
 
+// validateChannelDesc checks a description's length and that every database
+// can store it: valid UTF-8 without NUL bytes.
+func validateChannelDesc(desc string) error {
+	switch {
+	case len(desc) > MaxDescLen:
+		return Invalid("description", "Description must be at most %d characters.", MaxDescLen)
+	case !utf8.ValidString(desc) || strings.ContainsRune(desc, 0):
+		return Invalid("description", "Description must be plain text (valid UTF-8, no NUL characters).")
+	}
+	return nil
+}
+
 // NewChannel is the input for CreateChannel.
 type NewChannel struct {
 	Name        string
@@ -43,8 +56,8 @@ func (s *Store) CreateChannel(ctx context.Context, in NewChannel) (*Channel, err
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Description) > MaxDescLen {
-		return nil, Invalid("description", "Description must be at most %d characters.", MaxDescLen)
+	if err := validateChannelDesc(in.Description); err != nil {
+		return nil, err
 	}
 	ch := &Channel{Name: name, Description: strings.TrimSpace(in.Description), Public: in.Public}
 	if err := s.db.WithContext(ctx).Create(ch).Error; err != nil {
@@ -64,8 +77,10 @@ type ChannelUpdate struct {
 
 // UpdateChannel changes a channel's description or privacy.
 func (s *Store) UpdateChannel(ctx context.Context, id uint, up ChannelUpdate) (before, after *Channel, err error) {
-	if up.Description != nil && len(*up.Description) > MaxDescLen {
-		return nil, nil, Invalid("description", "Description must be at most %d characters.", MaxDescLen)
+	if up.Description != nil {
+		if err := validateChannelDesc(*up.Description); err != nil {
+			return nil, nil, err
+		}
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var ch Channel

@@ -1,0 +1,24 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"gatehouse/handlers/handlertest"
+)
+
+// Text PostgreSQL cannot store (NUL, invalid UTF-8) is a clear 422 on every
+// database, never a server error.
+func TestChannelDescriptionRefusesUnstorableText(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		want(t, adm.SendJSON(http.MethodPost, "/api/channels", map[string]any{"name": "nul", "description": "a\x00b"}), http.StatusUnprocessableEntity)
+		mustChannel(t, adm, "main", "private")
+		want(t, adm.SendJSON(http.MethodPatch, "/api/channels/main", map[string]any{"description": "a\x00b"}), http.StatusUnprocessableEntity)
+		r := adm.PostForm("/channels/main", url.Values{"description": {"bad \xff byte"}, "privacy": {"private"}})
+		want(t, r, http.StatusUnprocessableEntity)
+		r = adm.PostForm("/channels", url.Values{"name": {"x"}, "description": {"bad \xff byte"}})
+		want(t, r, http.StatusUnprocessableEntity)
+	})
+}
