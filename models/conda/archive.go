@@ -332,6 +332,8 @@ func parseIndex(raw []byte) (*Index, error) {
 		return nil, fault("info/index.json names an unknown subdir %q.", ix.Subdir)
 	case len(ix.License) > 255 || len(ix.LicenseFamily) > 100:
 		return nil, fault("info/index.json has an overlong license.")
+	case strings.ContainsRune(ix.License, 0) || strings.ContainsRune(ix.LicenseFamily, 0):
+		return nil, fault("info/index.json has a NUL character in its license.")
 	case len(ix.Filename(TarBz2)) > MaxFilename:
 		return nil, fault("The package file name would be too long (%d characters; at most %d).", len(ix.Filename(TarBz2)), MaxFilename)
 	}
