@@ -82,6 +82,9 @@ func (s *Store) ChannelACLs(ctx context.Context, channels []Channel) (map[uint]a
 
 // ChannelByName returns a channel by its name.
 func (s *Store) ChannelByName(ctx context.Context, name string) (*Channel, error) {
+	if !PossibleChannelName(name) {
+		return nil, ErrNotFound // not even asked: PostgreSQL refuses NUL and invalid UTF-8
+	}
 	var ch Channel
 	if err := s.db.WithContext(ctx).Where("name = ?", name).First(&ch).Error; err != nil {
 		return nil, notFound(err)

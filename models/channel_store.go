@@ -43,6 +43,12 @@ func validateChannelDesc(desc string) error {
 	return nil
 }
 
+// PossibleChannelName reports whether a channel or subchannel could have
+// this name; lookups of any other name are not found without a query.
+func PossibleChannelName(name string) bool {
+	return len(name) <= MaxChannelNameLen && channelNameRE.MatchString(name)
+}
+
 // NewChannel is the input for CreateChannel.
 type NewChannel struct {
 	Name        string
@@ -183,6 +189,9 @@ func (s *Store) Subchannels(ctx context.Context, ch *Channel) ([]Subchannel, err
 
 // SubchannelByName finds <channel>/<name>.
 func (s *Store) SubchannelByName(ctx context.Context, ch *Channel, name string) (*Subchannel, error) {
+	if !PossibleChannelName(name) {
+		return nil, ErrNotFound
+	}
 	var sub Subchannel
 	if err := s.db.WithContext(ctx).Where("channel_id = ? AND name = ?", ch.ID, name).First(&sub).Error; err != nil {
 		return nil, notFound(err)

@@ -1,0 +1,33 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"gatehouse/handlers/handlertest"
+)
+
+// Names no channel can have (NUL, invalid UTF-8, overlong) are plain 404s
+// on every database, never a server error.
+func TestImpossibleChannelNamesAreNotFound(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		mustChannel(t, adm, "main", "public")
+		for _, p := range []string{
+			"/api/repo/%00/linux-64/repodata.json",
+			"/api/repo/%FF/linux-64/repodata.json",
+			"/api/repo/main/%00/linux-64/repodata.json",
+			"/api/repo/main/%FF/linux-64/repodata.json",
+			"/api/channels/%00",
+			"/api/channels/main/artifacts?subchannel=%00",
+			"/channels/main?sub=%FF",
+		} {
+			for name, c := range map[string]*handlertest.Client{"admin": adm, "anonymous": srv.Anonymous()} {
+				r := c.Get(p)
+				if r.StatusCode >= 500 || (name == "admin" && r.StatusCode != http.StatusNotFound) {
+					t.Errorf("%s %s: %d", name, p, r.StatusCode)
+				}
+			}
+		}
+	})
+}
