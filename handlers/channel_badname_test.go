@@ -31,3 +31,25 @@ func TestImpossibleChannelNamesAreNotFound(t *testing.T) {
 		}
 	})
 }
+
+// The same for package file names and subdirs.
+func TestImpossibleArtifactNamesAreNotFound(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		mustChannel(t, adm, "main", "public")
+		for _, r := range []struct{ method, path string }{
+			{http.MethodGet, "/api/repo/main/linux-64/%00.conda"},
+			{http.MethodGet, "/api/repo/main/linux-64/%FF.conda"},
+			{http.MethodDelete, "/api/channels/main/artifacts/linux-64/%00.conda"},
+			{http.MethodDelete, "/api/channels/main/artifacts/%FF/x.conda"},
+			{http.MethodGet, "/channels/main/artifacts/delete?subdir=linux-64&filename=%00"},
+		} {
+			if res := adm.Do(r.method, r.path, nil, "", false); res.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s: %d", r.method, r.path, res.StatusCode)
+			}
+		}
+		if res := adm.Get("/api/channels/main/artifacts?subdir=%00"); res.StatusCode >= 500 {
+			t.Errorf("list with a NUL subdir: %d", res.StatusCode)
+		}
+	})
+}

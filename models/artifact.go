@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -121,6 +123,9 @@ type ArtifactFilter struct {
 
 // Artifacts lists a channel's (or subchannel's) artifacts by subdir and file name.
 func (s *Store) Artifacts(ctx context.Context, channelID uint, f ArtifactFilter) ([]Artifact, error) {
+	if !storable(f.Subdir) {
+		return nil, nil
+	}
 	q := s.db.WithContext(ctx).Where("channel_id = ? AND subchannel_id = ?", channelID, f.SubchannelID)
 	if f.Subdir != "" {
 		q = q.Where("subdir = ?", f.Subdir)
@@ -132,6 +137,9 @@ func (s *Store) Artifacts(ctx context.Context, channelID uint, f ArtifactFilter)
 
 // Artifact finds one artifact by its place.
 func (s *Store) Artifact(ctx context.Context, channelID, subchannelID uint, subdir, filename string) (*Artifact, error) {
+	if !storable(subdir) || !storable(filename) {
+		return nil, ErrNotFound
+	}
 	var a Artifact
 	err := s.db.WithContext(ctx).Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", channelID, subchannelID, subdir, filename).First(&a).Error
 	if err != nil {
@@ -142,6 +150,9 @@ func (s *Store) Artifact(ctx context.Context, channelID, subchannelID uint, subd
 
 // DeleteArtifact removes one artifact and bumps the channel's generation.
 func (s *Store) DeleteArtifact(ctx context.Context, channelID, subchannelID uint, subdir, filename string) (*Artifact, error) {
+	if !storable(subdir) || !storable(filename) {
+		return nil, ErrNotFound
+	}
 	var a Artifact
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", channelID, subchannelID, subdir, filename).First(&a).Error
@@ -191,6 +202,10 @@ func lockBlob(tx *gorm.DB, sha256 string) error {
 	h.Write([]byte("gatehouse-blob:" + sha256))
 	return tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(h.Sum64())).Error
 }
+
+// storable reports whether every database can hold (and so compare) s:
+// valid UTF-8 without NUL. No stored name is anything else.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // BlobInUse reports whether any artifact still refers to the blob.
 func (s *Store) BlobInUse(ctx context.Context, sha256 string) (bool, error) {
