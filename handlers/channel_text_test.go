@@ -22,3 +22,16 @@ func TestChannelDescriptionRefusesUnstorableText(t *testing.T) {
 		want(t, r, http.StatusUnprocessableEntity)
 	})
 }
+
+// Unstorable names in a permissions PATCH are unknown names (422), never a
+// server error.
+func TestPermissionNamesWithNULAreUnknown(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		mustChannel(t, adm, "main", "private")
+		for _, k := range []string{"users", "roles", "teams"} {
+			r := adm.SendJSON(http.MethodPatch, "/api/channels/main/permissions", map[string]any{"read": map[string]any{k: []string{"a\x00"}}})
+			want(t, r, http.StatusUnprocessableEntity)
+		}
+	})
+}

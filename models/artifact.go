@@ -207,6 +207,18 @@ func lockBlob(tx *gorm.DB, sha256 string) error {
 // valid UTF-8 without NUL. No stored name is anything else.
 func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
+// storableOnly keeps the names a database can compare; the rest can only be
+// unknown.
+func storableOnly(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if storable(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // BlobInUse reports whether any artifact still refers to the blob.
 func (s *Store) BlobInUse(ctx context.Context, sha256 string) (bool, error) {
 	var n int64

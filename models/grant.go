@@ -111,7 +111,7 @@ func replaceGrants(tx *gorm.DB, resourceType string, resourceID uint, level stri
 	}
 	var roles []Role
 	if len(g.Roles) > 0 {
-		if err := tx.Where("name IN ?", g.Roles).Find(&roles).Error; err != nil {
+		if err := tx.Where("name IN ?", storableOnly(g.Roles)).Find(&roles).Error; err != nil {
 			return err
 		}
 		if m := missingNames(g.Roles, roles, func(r Role) string { return r.Name }); len(m) > 0 {
@@ -120,7 +120,7 @@ func replaceGrants(tx *gorm.DB, resourceType string, resourceID uint, level stri
 	}
 	var users []User
 	if len(g.Users) > 0 {
-		if err := tx.Where("email IN ?", g.Users).Find(&users).Error; err != nil {
+		if err := tx.Where("email IN ?", storableOnly(g.Users)).Find(&users).Error; err != nil {
 			return err
 		}
 		if m := missingNames(g.Users, users, func(u User) string { return u.Email }); len(m) > 0 {
@@ -129,7 +129,7 @@ func replaceGrants(tx *gorm.DB, resourceType string, resourceID uint, level stri
 	}
 	var teams []Team
 	if len(g.Teams) > 0 {
-		if err := tx.Where("name IN ?", g.Teams).Find(&teams).Error; err != nil {
+		if err := tx.Where("name IN ?", storableOnly(g.Teams)).Find(&teams).Error; err != nil {
 			return err
 		}
 		if m := missingNames(g.Teams, teams, func(t Team) string { return t.Name }); len(m) > 0 {
