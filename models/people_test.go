@@ -246,3 +246,41 @@ func isInvalid(err error, mentions string) bool {
 	var ve *models.ValidationError
 	return errors.As(err, &ve) && strings.Contains(ve.Message, mentions)
 }
+
+// Text PostgreSQL cannot store is refused as bad input, never a 500.
+func TestPeopleRefuseUnstorableText(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		bad := []string{"nul\x00byte", "bad\xffutf8"}
+		for _, b := range bad {
+			if _, err := s.CreateUser(ctx, models.NewUser{Email: "a" + b + "@example.com", Password: modeltest.Password}); !isInvalid(err, "") {
+				t.Errorf("email %q: %v", b, err)
+			}
+			if _, err := s.CreateTeam(ctx, "team "+b, ""); !isInvalid(err, "") {
+				t.Errorf("team %q: %v", b, err)
+			}
+			if _, err := s.CreateTeam(ctx, "ok team", b); !isInvalid(err, "") {
+				t.Errorf("team description %q: %v", b, err)
+			}
+			if _, err := s.CreateRole(ctx, "Role"+b); !isInvalid(err, "") {
+				t.Errorf("role %q: %v", b, err)
+			}
+			if _, err := s.CreateUser(ctx, models.NewUser{Email: "r@example.com", Password: modeltest.Password, Roles: []string{b}}); !isInvalid(err, "") {
+				t.Errorf("role name %q: %v", b, err)
+			}
+			if _, err := s.UserByEmail(ctx, b); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("lookup %q: %v", b, err)
+			}
+			if _, err := s.Authenticate(ctx, b, "x"); !errors.Is(err, models.ErrBadCredentials) {
+				t.Errorf("sign in as %q: %v", b, err)
+			}
+		}
+		team, err := s.CreateTeam(ctx, "members", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SetTeamMembers(ctx, team.ID, []string{"x\x00@example.com"}); !isInvalid(err, "") {
+			t.Errorf("member: %v", err)
+		}
+	})
+}

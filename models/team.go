@@ -15,8 +15,8 @@ func ValidateName(field, name string) (string, error) {
 		return "", Invalid(field, "Name is required.")
 	case len(name) > MaxNameLen:
 		return "", Invalid(field, "Name must be at most %d characters.", MaxNameLen)
-	case strings.ContainsAny(name, "\x00\r\n\t"):
-		return "", Invalid(field, "Name may not contain control characters.")
+	case strings.ContainsAny(name, "\x00\r\n\t") || !storable(name):
+		return "", Invalid(field, "Name may not contain control characters or invalid UTF-8.")
 	}
 	return name, nil
 }
@@ -29,6 +29,9 @@ func (s *Store) CreateTeam(ctx context.Context, name, description string) (*Team
 	}
 	if len(description) > MaxDescLen {
 		return nil, Invalid("description", "Description must be at most %d characters.", MaxDescLen)
+	}
+	if !storable(description) {
+		return nil, Invalid("description", "Description may not contain NUL characters or invalid UTF-8.")
 	}
 	t := &Team{Name: name, Description: strings.TrimSpace(description)}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
@@ -120,6 +123,9 @@ func (t *Team) MemberEmails() []string {
 func usersByEmail(tx *gorm.DB, emails []string) ([]User, error) {
 	norm := make([]string, 0, len(emails))
 	for _, e := range emails {
+		if !storable(e) {
+			return nil, Invalid("users", "Unknown user: %q.", e)
+		}
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
 			norm = append(norm, e)
 		}

@@ -91,6 +91,9 @@ type NewUser struct {
 
 // NormalizeEmail validates an address and returns it lower-cased.
 func NormalizeEmail(email string) (string, error) {
+	if !storable(email) { // checked before ToLower, which would mask bad bytes
+		return "", Invalid("email", "Email may not contain NUL characters or invalid UTF-8.")
+	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return "", Invalid("email", "Email is required.")
@@ -195,6 +198,9 @@ func (s *Store) User(ctx context.Context, id uint) (*User, error) {
 // UserByEmail returns a user by (case-insensitive) email.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	var u User
+	if !storable(email) {
+		return nil, ErrNotFound // PostgreSQL cannot even compare such text
+	}
 	if err := s.withPeople(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).First(&u).Error; err != nil {
 		return nil, notFound(err)
 	}
@@ -288,7 +294,7 @@ func keepAnActiveAdmin(tx *gorm.DB, email string) error {
 // rolesByName loads roles, failing with every unknown name.
 func rolesByName(tx *gorm.DB, names []string) ([]Role, error) {
 	var roles []Role
-	if err := tx.Where("name IN ?", names).Find(&roles).Error; err != nil {
+	if err := tx.Where("name IN ?", storableOnly(names)).Find(&roles).Error; err != nil {
 		return nil, err
 	}
 	var missing []string
