@@ -34,7 +34,7 @@ func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 		if uid := h.Sessions.UserID(c); uid != 0 {
 			u, err := h.Store.User(c.Request().Context(), uid)
 			switch {
-			case err == nil && !u.Disabled:
+			case err == nil && !u.Disabled && h.Sessions.Valid(c, u):
 				a = &web.Actor{User: u, Subject: u.Subject()}
 			case err != nil && !errors.Is(err, models.ErrNotFound):
 				return err

@@ -348,3 +348,24 @@ func TestBodyLimitsComeFirst(t *testing.T) {
 		}
 	}
 }
+
+// Resetting a password signs the user out of every session they had.
+func TestPasswordResetEndsSessions(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv *handlertest.Server) {
+		u := modeltest.MustUser(t, srv.Store, "reset@example.com", "Member")
+		member := srv.Login("reset@example.com")
+		if res := member.Get("/"); res.StatusCode != http.StatusOK {
+			t.Fatalf("signed in: %d", res.StatusCode)
+		}
+		admin := srv.AsAdmin()
+		if res := admin.SendJSON("PATCH", "/api/users/"+itoa(u.ID), map[string]any{"password": "a-brand-new-password"}); res.StatusCode != 200 {
+			t.Fatalf("reset: %d %s", res.StatusCode, res.Body)
+		}
+		if res := member.Get("/"); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("old session still works after a password reset: %d", res.StatusCode)
+		}
+		if res := admin.Get("/"); res.StatusCode != http.StatusOK {
+			t.Fatalf("the admin's own session ended: %d", res.StatusCode)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -33,6 +35,7 @@ func NewSessions(secret string, idle, max time.Duration, secure bool) *Sessions 
 
 // UserID returns the signed-in user's id, or 0 when the session is missing,
 // broken or past its idle or absolute timeout. It refreshes the idle clock.
+// Use Valid to check the session still matches the user's password.
 func (s *Sessions) UserID(c echo.Context) uint {
 	sess, err := s.store.Get(c.Request(), sessionName)
 	if err != nil {
@@ -63,7 +66,26 @@ func (s *Sessions) SignIn(c echo.Context, u *models.User) error {
 	sess.Values["sid"] = models.RandomHex(16)
 	sess.Values["iat"] = now
 	sess.Values["seen"] = now
+	sess.Values["pw"] = passwordStamp(u)
 	return sess.Save(c.Request(), c.Response())
+}
+
+// Valid reports whether the session was started with u's current password,
+// so a password reset signs the user out everywhere.
+func (s *Sessions) Valid(c echo.Context, u *models.User) bool {
+	sess, err := s.store.Get(c.Request(), sessionName)
+	if err != nil {
+		return false
+	}
+	stamp, _ := sess.Values["pw"].(string)
+	return stamp != "" && subtle.ConstantTimeCompare([]byte(stamp), []byte(passwordStamp(u))) == 1
+}
+
+// passwordStamp is a short digest of the password hash: it changes with the
+// password and reveals nothing useful (the cookie is encrypted as well).
+func passwordStamp(u *models.User) string {
+	sum := sha256.Sum256([]byte("gatehouse-session-pw:" + u.PasswordHash))
+	return hex.EncodeToString(sum[:8])
 }
 
 // SignOut ends the session.
