@@ -40,7 +40,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	app.GET("/", h.Home)
 	app.POST("/logout", h.Logout)
 
-	// Tokens (issue 4): everyone manages their own; admins see and delete anyone's.
+	// Tokens: everyone manages their own; admins see and delete anyone's.
 	app.GET("/tokens", h.TokensPage)
 	app.GET("/tokens/new", h.NewTokenForm)
 	app.POST("/tokens", h.CreateToken)
@@ -115,7 +115,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	// JSON API: signed in, JSON bodies up to 1 MiB.
 	api := e.Group("/api", requireUser)
-	// Tokens and the scope catalog (issue 4).
+	// Tokens and the scope catalog.
 	api.GET("/tokens", h.APITokens)
 	api.POST("/tokens", h.APICreateToken)
 	api.PATCH("/tokens/:id", h.APIUpdateToken)
