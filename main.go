@@ -35,19 +35,12 @@ func main() {
 // run starts the server, or runs an admin sub-command when args start with "admin".
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if len(args) > 0 && args[0] == "admin" {
-		cfg, err := web.ParseConfig(nil, web.OSEnv, stderr)
-		if err != nil {
-			return err
-		}
-		store, err := openStore(cfg)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		return runAdmin(ctx, store, args[1:], stdout, stderr)
+	admin := len(args) > 0 && args[0] == "admin"
+	flagArgs := args
+	if admin {
+		flagArgs = nil // admin commands have their own flags; settings come from the environment
 	}
-	cfg, err := web.ParseConfig(args, web.OSEnv, stderr)
+	cfg, err := web.ParseConfig(flagArgs, web.OSEnv, stderr)
 	if err != nil {
 		return err
 	}
@@ -56,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if admin {
+		return runAdmin(ctx, store, args[1:], stdout, stderr)
+	}
 	if err := bootstrapAdmin(ctx, store, cfg, stdout); err != nil {
 		return err
 	}

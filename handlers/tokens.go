@@ -14,21 +14,27 @@ import (
 	"gatehouse/web"
 )
 
+// visibleTokens lists the actor's own tokens, or everyone's for admins.
+func (h *Handlers) visibleTokens(c echo.Context) ([]models.Token, error) {
+	a := web.ActorOf(c)
+	owner := a.User.ID
+	if a.IsAdmin() {
+		owner = 0 // every owner
+	}
+	return h.Store.Tokens(c.Request().Context(), owner)
+}
+
 // expiringSoon is how close an expiry must be to be marked "expiring soon".
 const expiringSoon = 7 * 24 * time.Hour
 
 // tokenList builds the token table for the actor: their own tokens, or
 // everyone's for admins.
 func (h *Handlers) tokenList(c echo.Context) (tokens.List, error) {
-	a := web.ActorOf(c)
-	owner := a.User.ID
-	if a.IsAdmin() {
-		owner = 0
-	}
-	ts, err := h.Store.Tokens(c.Request().Context(), owner)
+	ts, err := h.visibleTokens(c)
 	if err != nil {
 		return tokens.List{}, err
 	}
+	a := web.ActorOf(c)
 	now := h.Store.Now()
 	l := tokens.List{ShowOwner: a.IsAdmin()}
 	for i := range ts {

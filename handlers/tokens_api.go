@@ -54,12 +54,7 @@ func (h *Handlers) tokenJSON(t *models.Token, secret string) TokenJSON {
 
 // APITokens lists the caller's tokens (everyone's for admins).
 func (h *Handlers) APITokens(c echo.Context) error {
-	a := web.ActorOf(c)
-	owner := a.User.ID
-	if a.IsAdmin() {
-		owner = 0
-	}
-	ts, err := h.Store.Tokens(c.Request().Context(), owner)
+	ts, err := h.visibleTokens(c)
 	if err != nil {
 		return err
 	}
