@@ -240,7 +240,7 @@ func Page(s Shell) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</main></div><div id=\"notifications\" class=\"pointer-events-none fixed right-4 top-20 z-50 flex w-full max-w-md flex-col gap-3\" aria-live=\"polite\"></div><div id=\"dialog-root\"></div></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</main></div><div id=\"notifications\" class=\"pointer-events-none fixed inset-x-4 top-20 z-50 flex flex-col gap-3 sm:left-auto sm:w-full sm:max-w-md\" aria-live=\"polite\"></div><div id=\"dialog-root\"></div></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
