@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready for `make test`: npm packages (Tailwind, the
-# browser-test driver), Debian's Chromium and a running PostgreSQL.
+# browser-test driver), Debian's Chromium, conda's own package tool (cph,
+# to check our package handling against it) and a running PostgreSQL.
 # Prints the environment the tests need as `export` lines on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,12 @@ if [ -z "$chromium" ]; then
   log "installing chromium"
   apt_install chromium
   chromium=$(command -v chromium)
+fi
+
+# conda-package-handling: the reference implementation of conda's formats.
+if ! command -v cph >/dev/null; then
+  log "installing conda-package-handling"
+  apt_install conda-package-handling
 fi
 
 # PostgreSQL: use TEST_DATABASE_URL if given, else the local server (started
