@@ -20,7 +20,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // runAdmin runs "gatehouse admin <command>".
 func runAdmin(ctx context.Context, store *models.Store, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gatehouse admin create-user|create-token [flags]")
+		return fmt.Errorf("usage: gatehouse admin create-user|create-token|migrate [flags]")
 	}
 	switch args[0] {
 	case "create-user":
@@ -84,4 +84,40 @@ func createToken(ctx context.Context, store *models.Store, args []string, stdout
 		Details: map[string]any{"token_id": t.ID, "type": t.Kind, "expires": t.ExpiryDate(), "by": "admin command"}})
 	_, err = fmt.Fprintln(stdout, secret)
 	return err
+}
+
+// migrate runs "gatehouse admin migrate [--status]": apply the pending
+// schema migrations (as every start does), or list them all.
+func migrate(ctx context.Context, store *models.Store, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	status := fs.Bool("status", false, "list every migration and whether it is applied; change nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *status {
+		st, err := store.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range st {
+			when := "pending"
+			if m.Applied {
+				when = "applied " + m.AppliedAt.UTC().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(stdout, "%05d  %-40s %s\n", m.Version, m.Name, when)
+		}
+		return nil
+	}
+	done, err := store.ApplyMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range done {
+		fmt.Fprintf(stdout, "applied %05d %s\n", m.Version, m.Name)
+	}
+	if len(done) == 0 {
+		fmt.Fprintln(stdout, "The schema is up to date.")
+	}
+	return nil
 }

@@ -60,3 +60,43 @@ func TestAdminCreateToken(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminMigrate lists and applies the migrations of a database the first
+// release made, as an operator would before starting the new release.
+func TestAdminMigrate(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			dsn, _ := modeltest.FirstRelease(t, b)
+			env := func(k string) (string, bool) {
+				if k == "DATABASE_URL" {
+					return dsn, true // a PostgreSQL URL, or an SQLite file
+				}
+				return "", false
+			}
+			status := func() string {
+				var out bytes.Buffer
+				if err := runWith(t.Context(), []string{"admin", "migrate", "--status"}, env, &out, &out); err != nil {
+					t.Fatal(err)
+				}
+				return out.String()
+			}
+			if st := status(); !strings.Contains(st, "00001  schema") || strings.Count(st, "pending") < 2 {
+				t.Fatalf("status before: %q", st)
+			}
+			var out bytes.Buffer
+			if err := runWith(t.Context(), []string{"admin", "migrate"}, env, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "applied 00002 names_indexes_keys") {
+				t.Fatalf("migrate said %q", out.String())
+			}
+			if st := status(); strings.Contains(st, "pending") {
+				t.Fatalf("status after: %q", st)
+			}
+			out.Reset()
+			if err := runWith(t.Context(), []string{"admin", "migrate"}, env, &out, &out); err != nil || !strings.Contains(out.String(), "up to date") {
+				t.Fatalf("second run: %q %v", out.String(), err)
+			}
+		})
+	}
+}

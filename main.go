@@ -34,21 +34,32 @@ func main() {
 
 // run starts the server, or runs an admin sub-command when args start with "admin".
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, web.OSEnv, stdout, stderr)
+}
+
+// runWith is run with the environment given as a lookup function.
+func runWith(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	admin := len(args) > 0 && args[0] == "admin"
 	flagArgs := args
 	if admin {
 		flagArgs = nil // admin commands have their own flags; settings come from the environment
 	}
-	cfg, err := web.ParseConfig(flagArgs, web.OSEnv, stderr)
+	cfg, err := web.ParseConfig(flagArgs, env, stderr)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg)
+	store, err := models.Open(cfg.DSN())
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if admin && len(args) > 1 && args[1] == "migrate" {
+		return migrate(ctx, store, args[2:], stdout, stderr)
+	}
+	if err := store.Migrate(); err != nil {
+		return err
+	}
 	if admin {
 		return runAdmin(ctx, store, args[1:], stdout, stderr)
 	}
@@ -71,18 +82,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
-}
-
-func openStore(cfg web.Config) (*models.Store, error) {
-	store, err := models.Open(cfg.DSN())
-	if err != nil {
-		return nil, err
-	}
-	if err := store.Migrate(); err != nil {
-		store.Close()
-		return nil, err
-	}
-	return store, nil
 }
 
 func dbKind(cfg web.Config) string {

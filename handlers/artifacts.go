@@ -179,7 +179,8 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 	}
 	ctx := c.Request().Context()
 	a := models.NewArtifact(p.Ch, p.Sub, filename, ix, st.SHA256, st.MD5, st.Size)
-	a.UploaderID = web.ActorOf(c).User.ID
+	uploader := web.ActorOf(c).User.ID
+	a.UploaderID = &uploader
 	// The blob is put in place inside the row's transaction, under the
 	// blob's lock: a concurrent delete elsewhere cannot collect it between.
 	created := false

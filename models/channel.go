@@ -58,7 +58,7 @@ type Artifact struct {
 	Size          int64     `gorm:"not null" json:"size"`
 	MD5           string    `gorm:"size:32;not null" json:"md5"`
 	SHA256        string    `gorm:"size:64;not null;index" json:"sha256"`
-	UploaderID    uint      `json:"-"`
+	UploaderID    *uint     `json:"-"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 

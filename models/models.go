@@ -1,9 +1,13 @@
 package models
 
-// allModels lists every table Migrate creates, in dependency order.
+// allModels lists every GORM struct that maps to a table, for
+// TestModelsMatchSchema. The schema itself comes from migrations/.
 var allModels = []any{
 	&Role{}, &User{}, &Team{}, &Grant{}, &AuditEvent{}, &Setting{},
 	&Channel{}, &Subchannel{}, &Artifact{},
 	&Page{},
 	&Token{},
 }
+
+// AllModels lists every GORM struct that maps to a table.
+func AllModels() []any { return allModels }

@@ -93,14 +93,6 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// Migrate creates or updates every table.
-func (s *Store) Migrate() error {
-	if err := s.db.AutoMigrate(allModels...); err != nil {
-		return fmt.Errorf("store: unable to migrate: %w", err)
-	}
-	return s.seedBuiltins()
-}
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()

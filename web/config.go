@@ -60,7 +60,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign people out after this long without a request")
 	fs.DurationVar(&c.SessionMax, "session-max", 24*time.Hour, "sign people out this long after sign-in")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n\nFlags (each also read from the environment variable named):")
+		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n       gatehouse admin migrate [--status]\n\nFlags (each also read from the environment variable named):")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -47,7 +47,12 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 // Open returns a fresh, migrated store on backend b, removed after the test.
 func Open(t testing.TB, b Backend) *models.Store {
 	t.Helper()
-	dsn := DSN(t, b)
+	return OpenDSN(t, DSN(t, b))
+}
+
+// OpenDSN returns a migrated store on dsn, closed after the test.
+func OpenDSN(t testing.TB, dsn string) *models.Store {
+	t.Helper()
 	s, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
