@@ -36,7 +36,7 @@ func TestAdminCreateToken(t *testing.T) {
 			t.Fatalf("stdout is not just the token: %q", out.String())
 		}
 		tok, err := s.AuthenticateToken(ctx, secret)
-		if err != nil || tok.Grant().ChannelCap("alpha", "") != access.Write {
+		if err != nil || tok.Grant().Cap("", access.ChannelTarget("alpha", "", access.ChannelACL{})) != access.Write {
 			t.Fatalf("token: %+v %v", tok, err)
 		}
 		out.Reset()

@@ -42,44 +42,30 @@ func (s *syncBuffer) String() string {
 // conda routes, answering the actor's channelLevel (404 below read).
 func probeServer(t *testing.T, s *models.Store, logTo io.Writer) string {
 	t.Helper()
-	Permissions["GET /api/probe/:name"] = RouteRule{Scope: "channel:view", Level: access.Read, Resource: true, Channel: "name"}
-	Permissions["PUT /api/probe/:name"] = RouteRule{Scope: "artifact:create", Level: access.Write, Resource: true, Channel: "name"}
-	Permissions["GET /api/probe-repo/*"] = RouteRule{Scope: "artifact:download", Level: access.Read, Resource: true, Channel: "*"}
-	t.Cleanup(func() {
-		delete(Permissions, "GET /api/probe/:name")
-		delete(Permissions, "PUT /api/probe/:name")
-		delete(Permissions, "GET /api/probe-repo/*")
-	})
 	h, err := newHandlers(t.Context(), web.Config{DataDir: t.TempDir()}, s, slog.New(slog.NewTextHandler(logTo, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	probe := func(name, sub string, c echo.Context) error {
-		ch, err := s.ChannelByName(c.Request().Context(), name)
+		p, err := h.channelAt(c, name, sub, ruleOf(c).Level)
 		if err != nil {
 			return err
 		}
-		l, err := h.channelLevel(c, ch, sub)
-		if err != nil {
-			return err
-		}
-		if l < access.Read {
-			return models.ErrNotFound
-		}
-		return c.JSON(http.StatusOK, map[string]string{"level": l.String()})
+		return c.JSON(http.StatusOK, map[string]string{"level": p.Level.String()})
 	}
 	e := h.echo(func(e *echo.Echo) {
-		g := e.Group("/api", requireUser)
-		g.GET("/probe/:name", func(c echo.Context) error { return probe(c.Param("name"), c.QueryParam("sub"), c) })
-		g.PUT("/probe/:name", func(c echo.Context) error { return probe(c.Param("name"), c.QueryParam("sub"), c) })
-		g.GET("/probe-repo/*", func(c echo.Context) error {
+		r := routeTable{e: e, rules: h.rules}
+		on := func(scope string, l access.Level) Rule { return Rule{Scope: scope, Level: l, On: access.OnChannel} }
+		r.GET("/api/probe/:name", func(c echo.Context) error { return probe(c.Param("name"), c.QueryParam("sub"), c) }, on("channel:view", access.Read))
+		r.add(http.MethodPut, "/api/probe/:name", func(c echo.Context) error { return probe(c.Param("name"), c.QueryParam("sub"), c) }, on("artifact:create", access.Write))
+		r.GET("/api/probe-repo/*", func(c echo.Context) error {
 			parts := strings.Split(c.Param("*"), "/")
 			sub := ""
-			if len(parts) > 2 {
+			if len(parts) == 4 {
 				sub = parts[1]
 			}
 			return probe(parts[0], sub, c)
-		})
+		}, on("artifact:download", access.Read))
 	})
 	ts := httptest.NewServer(e)
 	t.Cleanup(ts.Close)
@@ -184,7 +170,7 @@ func TestChannelLevelWithTokens(t *testing.T) {
 				{view, "GET", "/api/probe/pub", 200, "read"},
 				{view, "PUT", "/api/probe/beta", 403, ""}, // lacks artifact:create
 				{upload, "PUT", "/api/probe/beta", 200, "write"},
-				{upload, "PUT", "/api/probe/alpha", 200, "read"}, // owner only reads alpha: the handler sees read and refuses
+				{upload, "PUT", "/api/probe/alpha", 403, ""}, // the owner only reads alpha
 				{tokensOnly, "GET", "/api/probe/alpha", 403, ""},
 				{betaWrite, "GET", "/api/tokens", 403, ""}, // resource tokens stay on channel routes
 				{tokensOnly, "GET", "/api/tokens", 200, ""},

@@ -60,7 +60,10 @@ type upload struct {
 
 // receive streams the multipart body: the "file" part is staged (hashed,
 // size-capped) beside the blobs; the small fields count before or after it.
-// The caller must Discard the staged file.
+// A browser's upload must prove it comes from our own pages before a byte
+// of the package is read: by its Sec-Fetch-Site header, the X-CSRF-Token
+// header, or "_csrf" as the first field. The caller must Discard the
+// staged file.
 func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error) {
 	req := c.Request()
 	in := upload{Sub: c.QueryParam("subchannel"), Subdir: c.QueryParam("subdir"), Overwrite: c.QueryParam("overwrite") == "true"}
@@ -74,26 +77,11 @@ func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error
 			in.Overwrite = v == "true" || v == "on"
 		}
 	}
-	if req.MultipartForm != nil { // already parsed (a plain form post's CSRF check reads it)
-		for k, vs := range req.MultipartForm.Value {
-			field(k, vs[0])
-		}
-		fh, err := c.FormFile("file")
-		if err != nil {
-			return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, "", in, err
-		}
-		defer f.Close()
-		st, err := h.stage(f)
-		return st, fh.Filename, in, err
-	}
 	mr, err := req.MultipartReader()
 	if err != nil {
 		return nil, "", in, web.Fail(http.StatusBadRequest, "Send the package as multipart/form-data with the field \"file\".")
 	}
+	proven := !h.needsCSRF(c) || web.ValidCSRF(c, req.Header.Get("X-CSRF-Token"))
 	var st *blobs.Staged
 	var filename string
 	fail := func(err error) (*blobs.Staged, string, upload, error) {
@@ -109,6 +97,17 @@ func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error
 		}
 		if err != nil {
 			return fail(bodyFault(err))
+		}
+		if !web.Storable(part.FormName()) || !web.Storable(part.FileName()) {
+			return fail(web.Fail(http.StatusBadRequest, "Field and file names must be valid UTF-8 without NUL characters."))
+		}
+		if !proven {
+			v, _ := io.ReadAll(io.LimitReader(part, 256))
+			if part.FormName() != "_csrf" || !web.ValidCSRF(c, string(v)) {
+				return fail(web.ErrCSRF)
+			}
+			proven = true
+			continue
 		}
 		if part.FormName() == "file" {
 			if st != nil {
@@ -127,10 +126,30 @@ func (h *Handlers) receive(c echo.Context) (*blobs.Staged, string, upload, error
 		}
 		field(part.FormName(), string(v))
 	}
+	if !proven {
+		return fail(web.ErrCSRF)
+	}
 	if st == nil {
 		return nil, "", in, web.Fail(http.StatusBadRequest, "Attach the package as the multipart field \"file\".")
 	}
 	return st, filename, in, nil
+}
+
+// needsCSRF reports whether an upload must prove it comes from our own
+// form: one made with the session cookie, not with an access token.
+func (h *Handlers) needsCSRF(c echo.Context) bool { return !web.ActorOf(c).ViaToken() }
+
+// uploadSlot takes one of the slots for uploads in progress, or refuses
+// with 429 when all are taken: each upload spools to disk and reads its
+// archive, so their number is bounded. Call release when done.
+func (h *Handlers) uploadSlot(c echo.Context) (release func(), err error) {
+	select {
+	case h.uploads <- struct{}{}:
+		return func() { <-h.uploads }, nil
+	default:
+		c.Response().Header().Set("Retry-After", "5")
+		return nil, web.Fail(http.StatusTooManyRequests, "Too many uploads are in progress; try again in a few seconds.")
+	}
 }
 
 func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
@@ -206,12 +225,15 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 }
 
 // APIUpload receives a package (multipart field "file"; subchannel, subdir
-// and overwrite as fields or query parameters). Write access needed.
+// and overwrite as fields or query parameters). The route's rule has
+// checked write access somewhere in the channel before the body is read;
+// the place is decided again once the fields say where the package goes.
 func (h *Handlers) APIUpload(c echo.Context) error {
-	// Refuse before reading a byte of the body when the caller cannot write.
-	if err := h.uploadGate(c); err != nil {
+	release, err := h.uploadSlot(c)
+	if err != nil {
 		return err
 	}
+	defer release()
 	st, filename, in, err := h.receive(c)
 	if err != nil {
 		return err
@@ -226,27 +248,6 @@ func (h *Handlers) APIUpload(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusCreated, "artifact", artifactJSON(p, a))
-}
-
-// uploadGate refuses, before the body is read, a caller who may write
-// nowhere the upload could go. The subchannel may still arrive as a form
-// field, so a token that writes only to one of the channel's subchannels
-// passes here; the place is checked again once the fields are read.
-func (h *Handlers) uploadGate(c echo.Context) error {
-	name, sub := c.Param("name"), c.QueryParam("subchannel")
-	_, err := h.channelAt(c, name, sub, access.Write)
-	a := web.ActorOf(c)
-	if err == nil || sub != "" || !a.ViaToken() {
-		return err
-	}
-	for _, r := range a.TokenGrant.Resources {
-		if r.Channel == name && r.Sub != "" && r.Level >= access.Write {
-			if _, serr := h.channelAt(c, name, r.Sub, access.Write); serr == nil {
-				return nil
-			}
-		}
-	}
-	return err
 }
 
 // APIArtifacts lists a channel's artifacts (?subchannel=, ?subdir=). Read access.
@@ -329,9 +330,11 @@ func (h *Handlers) uploadForm(c echo.Context, p place, problem string) (channels
 // Upload handles the upload dialog (write). Failures re-render the dialog
 // with the reason and the status that fits.
 func (h *Handlers) Upload(c echo.Context) error {
-	if _, err := h.channelAt(c, c.Param("name"), "", access.Write); err != nil {
+	release, err := h.uploadSlot(c)
+	if err != nil {
 		return err
 	}
+	defer release()
 	st, filename, in, err := h.receive(c)
 	if st != nil {
 		defer st.Discard()

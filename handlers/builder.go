@@ -122,10 +122,7 @@ func (h *Handlers) pageFormFailed(c echo.Context, err error, m catalog.PageForm)
 
 // EditPageForm opens the edit page dialog; a kind change redraws it.
 func (h *Handlers) EditPageForm(c echo.Context) error {
-	cp, err := h.pageAccess(c, access.Manage)
-	if err != nil {
-		return err
-	}
+	cp := pageOf(c)
 	w, _ := cp.Table()
 	title, icon := cp.Title, cp.Icon
 	if c.QueryParam("kind") != "" {
@@ -138,10 +135,7 @@ func (h *Handlers) EditPageForm(c echo.Context) error {
 
 // UpdatePage handles the edit page dialog.
 func (h *Handlers) UpdatePage(c echo.Context) error {
-	cp, err := h.pageAccess(c, access.Manage)
-	if err != nil {
-		return err
-	}
+	cp := pageOf(c)
 	w := widgetFromForm(c)
 	title, icon := c.FormValue("title"), c.FormValue("icon")
 	widgets := withFirstTable(cp.Widgets, w)
@@ -155,20 +149,14 @@ func (h *Handlers) UpdatePage(c echo.Context) error {
 
 // DeletePageForm asks before deleting a page.
 func (h *Handlers) DeletePageForm(c echo.Context) error {
-	cp, err := h.pageAccess(c, access.Manage)
-	if err != nil {
-		return err
-	}
+	cp := pageOf(c)
 	m := catalog.DeleteForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Identifier: cp.Identifier, Title: cp.Title}
 	return h.dialog(c, http.StatusOK, "Delete page", catalog.DeleteDialog(m))
 }
 
 // DeletePage handles the delete page dialog.
 func (h *Handlers) DeletePage(c echo.Context) error {
-	cp, err := h.pageAccess(c, access.Manage)
-	if err != nil {
-		return err
-	}
+	cp := pageOf(c)
 	if err := h.deletePage(c, cp); err != nil {
 		return err
 	}

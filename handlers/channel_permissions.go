@@ -72,10 +72,7 @@ func decodeGrantsPatch(c echo.Context, levels []string) (map[string]access.Grant
 
 // APIChannelPermissions shows who holds each level (read access needed).
 func (h *Handlers) APIChannelPermissions(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Read)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	g, err := h.Store.GrantsFor(c.Request().Context(), models.ResourceChannel, []uint{p.Ch.ID})
 	if err != nil {
 		return err
@@ -86,10 +83,7 @@ func (h *Handlers) APIChannelPermissions(c echo.Context) error {
 // APIPatchChannelPermissions applies a PATCH: each level present replaces
 // the lists it names (manage access needed).
 func (h *Handlers) APIPatchChannelPermissions(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	patch, err := decodeGrantsPatch(c, channelLevelKeys)
 	if err != nil {
 		return err
@@ -125,10 +119,7 @@ func sameGrants(a, b map[string]access.Grants) bool {
 // ChannelPermissionsForm opens the permissions picker: editable for
 // managers, read-only for everyone else who can read the channel.
 func (h *Handlers) ChannelPermissionsForm(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Read)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	props, err := h.channelPicker(c, p, "")
 	if err != nil {
 		return err
@@ -138,10 +129,7 @@ func (h *Handlers) ChannelPermissionsForm(c echo.Context) error {
 
 // SetChannelPermissions handles the picker's Done (manage).
 func (h *Handlers) SetChannelPermissions(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	patch, err := pickerPatch(c, channelLevelKeys)
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -15,71 +13,6 @@ import (
 	"gatehouse/views/pages/channels"
 	"gatehouse/web"
 )
-
-// place is a channel, or one of its subchannels, with the actor's level.
-type place struct {
-	Ch    *models.Channel
-	Sub   *models.Subchannel // nil for the channel itself
-	Level access.Level
-}
-
-// SubID is the subchannel's id, 0 for the channel itself.
-func (p place) SubID() uint {
-	if p.Sub == nil {
-		return 0
-	}
-	return p.Sub.ID
-}
-
-// SubName is the subchannel's name, "" for the channel itself.
-func (p place) SubName() string {
-	if p.Sub == nil {
-		return ""
-	}
-	return p.Sub.Name
-}
-
-// Path is "channel" or "channel/sub".
-func (p place) Path() string {
-	if p.Sub == nil {
-		return p.Ch.Name
-	}
-	return p.Ch.Name + "/" + p.Sub.Name
-}
-
-// channelAt loads a channel (and subchannel when sub is set) the actor holds
-// need on. A channel the actor cannot read is a 404, exactly like one that
-// does not exist; one they read without need is a 403.
-func (h *Handlers) channelAt(c echo.Context, name, sub string, need access.Level) (place, error) {
-	ctx := c.Request().Context()
-	ch, err := h.Store.ChannelByName(ctx, name)
-	if errors.Is(err, models.ErrNotFound) {
-		// Do the access check's work anyway, so a missing channel takes as
-		// long to refuse as a private one.
-		_, _ = h.channelLevel(c, &models.Channel{Name: name}, sub)
-		return place{}, err
-	}
-	if err != nil {
-		return place{}, err
-	}
-	lvl, err := h.channelLevel(c, ch, sub)
-	if err != nil {
-		return place{}, err
-	}
-	if lvl < access.Read {
-		return place{}, models.ErrNotFound
-	}
-	p := place{Ch: ch, Level: lvl}
-	if sub != "" {
-		if p.Sub, err = h.Store.SubchannelByName(ctx, ch, sub); err != nil {
-			return place{}, err
-		}
-	}
-	if lvl < need {
-		return place{}, web.Fail(http.StatusForbidden, fmt.Sprintf("You need %s access to %s.", need, p.Path()))
-	}
-	return p, nil
-}
 
 // ChannelJSON is a channel as the API shows it.
 type ChannelJSON struct {
@@ -112,27 +45,6 @@ func parsePrivacy(s string) (bool, error) {
 		return true, nil
 	}
 	return false, models.Invalid("privacy", "Privacy must be \"private\" or \"public\".")
-}
-
-// readable lists the channels the actor can read, with their levels.
-func (h *Handlers) readable(c echo.Context) ([]models.Channel, []access.Level, error) {
-	all, err := h.Store.ReadableChannels(c.Request().Context(), web.ActorOf(c).Subject)
-	if err != nil {
-		return nil, nil, err
-	}
-	var out []models.Channel
-	var levels []access.Level
-	for i := range all {
-		lvl, err := h.channelLevel(c, &all[i], "")
-		if err != nil {
-			return nil, nil, err
-		}
-		if lvl >= access.Read {
-			out = append(out, all[i])
-			levels = append(levels, lvl)
-		}
-	}
-	return out, levels, nil
 }
 
 // APIChannels lists the channels the caller can read.
@@ -188,10 +100,7 @@ func (h *Handlers) createChannel(c echo.Context, name, desc, privacy string) (*m
 
 // APIChannel shows one channel.
 func (h *Handlers) APIChannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Read)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	j, err := h.channelJSON(c, p.Ch, p.Level)
 	if err != nil {
 		return err
@@ -201,10 +110,7 @@ func (h *Handlers) APIChannel(c echo.Context) error {
 
 // APIUpdateChannel changes {"description","privacy"} (manage).
 func (h *Handlers) APIUpdateChannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	var in struct {
 		Description *string `json:"description"`
 		Privacy     *string `json:"privacy"`
@@ -247,10 +153,7 @@ func (h *Handlers) updateChannel(c echo.Context, ch *models.Channel, desc, priva
 
 // APIDeleteChannel deletes a channel with everything in it (manage).
 func (h *Handlers) APIDeleteChannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	if err := h.deleteChannel(c, p.Ch); err != nil {
 		return err
 	}
@@ -277,10 +180,7 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 
 // APICreateSubchannel adds a subchannel from {"name"} (manage).
 func (h *Handlers) APICreateSubchannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	var in struct {
 		Name string `json:"name"`
 	}
@@ -305,10 +205,7 @@ func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name str
 
 // APIDeleteSubchannel removes a subchannel and its artifacts (manage).
 func (h *Handlers) APIDeleteSubchannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	if err := h.deleteSubchannel(c, p); err != nil {
 		return err
 	}
@@ -412,20 +309,14 @@ func (h *Handlers) channelFormFailed(c echo.Context, err error, m channels.Chann
 
 // EditChannelForm opens the edit channel dialog (manage).
 func (h *Handlers) EditChannelForm(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: true, Name: p.Ch.Name, Description: p.Ch.Description, Public: p.Ch.Public}
 	return h.dialog(c, http.StatusOK, "Edit channel", channels.ChannelDialog(m))
 }
 
 // UpdateChannel handles the edit channel dialog (manage).
 func (h *Handlers) UpdateChannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	desc, privacy := c.FormValue("description"), c.FormValue("privacy")
 	if _, err := h.updateChannel(c, p.Ch, &desc, &privacy); err != nil {
 		m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: true, Name: p.Ch.Name, Description: desc, Public: privacy == "public"}
@@ -436,10 +327,7 @@ func (h *Handlers) UpdateChannel(c echo.Context) error {
 
 // DeleteChannelForm asks to confirm deleting a channel (manage).
 func (h *Handlers) DeleteChannelForm(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	base := "/channels/" + url.PathEscape(p.Ch.Name)
 	return h.dialog(c, http.StatusOK, "Delete channel", channels.ConfirmDialog(channels.Confirm{
 		ID: "delete-channel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Ch.Name,
@@ -450,10 +338,7 @@ func (h *Handlers) DeleteChannelForm(c echo.Context) error {
 
 // DeleteChannel deletes a channel (manage).
 func (h *Handlers) DeleteChannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	if err := h.deleteChannel(c, p.Ch); err != nil {
 		return err
 	}
@@ -462,19 +347,13 @@ func (h *Handlers) DeleteChannel(c echo.Context) error {
 
 // NewSubchannelForm opens the new subchannel dialog (manage).
 func (h *Handlers) NewSubchannelForm(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	return h.dialog(c, http.StatusOK, "New subchannel", channels.SubchannelDialog(channels.SubchannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: p.Ch.Name}))
 }
 
 // CreateSubchannel handles the new subchannel dialog (manage).
 func (h *Handlers) CreateSubchannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), "", access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	name := c.FormValue("name")
 	sub, err := h.createSubchannel(c, p.Ch, name)
 	if err != nil {
@@ -490,10 +369,7 @@ func (h *Handlers) CreateSubchannel(c echo.Context) error {
 
 // DeleteSubchannelForm asks to confirm deleting a subchannel (manage).
 func (h *Handlers) DeleteSubchannelForm(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	base := "/channels/" + url.PathEscape(p.Ch.Name)
 	return h.dialog(c, http.StatusOK, "Delete subchannel", channels.ConfirmDialog(channels.Confirm{
 		ID: "delete-subchannel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Path(),
@@ -504,10 +380,7 @@ func (h *Handlers) DeleteSubchannelForm(c echo.Context) error {
 
 // DeleteSubchannel deletes a subchannel (manage).
 func (h *Handlers) DeleteSubchannel(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), c.Param("sub"), access.Manage)
-	if err != nil {
-		return err
-	}
+	p := placeOf(c)
 	if err := h.deleteSubchannel(c, p); err != nil {
 		return err
 	}

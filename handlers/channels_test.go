@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,8 +38,13 @@ func multipartBody(t testing.TB, filename string, content []byte, fields map[str
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
+	// Fields in a fixed order, _csrf first, as a browser sends our form.
+	keys := slices.Sorted(maps.Keys(fields))
+	if i := slices.Index(keys, "_csrf"); i > 0 {
+		keys = append([]string{"_csrf"}, slices.Delete(keys, i, i+1)...)
+	}
+	for _, k := range keys {
+		if err := mw.WriteField(k, fields[k]); err != nil {
 			t.Fatal(err)
 		}
 	}

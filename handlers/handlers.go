@@ -37,8 +37,10 @@ type Handlers struct {
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    *blobs.Store
 	Repodata *RepodataCache
-	// routes holds every registered "METHOD /pattern", for enforceToken.
-	routes map[string]bool
+	// rules holds what each route of the table needs, by "METHOD /pattern".
+	rules map[string]Rule
+	// uploads holds one slot per upload in progress (Cfg.MaxUploads).
+	uploads chan struct{}
 	// expired rate-limits the audit of refused expired tokens.
 	expired expiredAudits
 }

@@ -29,11 +29,12 @@ func (h *Handlers) Home(c echo.Context) error {
 
 // sectionBlurb says in one line what each section is for.
 var sectionBlurb = map[string]string{
-	"/tokens":      "Generate and revoke access tokens for conda clients and automation.",
-	"/channels":    "Browse channels, upload packages and grant access.",
-	"/builder":     "Build catalog pages over channels and artifacts.",
-	"/admin/users": "Create people, set their roles, disable accounts.",
-	"/admin/teams": "Group people so access can be granted at once.",
-	"/admin/roles": "Custom roles such as Services-Moderator.",
-	"/audit-log":   "Every sign-in and every change, filterable.",
+	"/tokens":         "Generate and revoke access tokens for conda clients and automation.",
+	"/channels":       "Browse channels, upload packages and grant access.",
+	"/builder":        "Build catalog pages over channels and artifacts.",
+	"/admin/users":    "Create people, set their roles, disable accounts.",
+	"/admin/teams":    "Group people so access can be granted at once.",
+	"/admin/roles":    "Custom roles such as Services-Moderator.",
+	"/audit-log":      "Every sign-in and every change, filterable.",
+	"/admin/settings": "What admins tune while Gatehouse runs, such as the longest a token may live.",
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/labstack/echo/v4"
 
+	"gatehouse/models/access"
 	"gatehouse/web"
 )
 
@@ -12,9 +13,18 @@ const (
 	maxJSONBody = 1 << 20
 )
 
+// Levels, as the route table reads best.
+const (
+	read   = access.Read
+	write  = access.Write
+	manage = access.Manage
+)
+
 // Register is Gatehouse's one route table. Every path is listed here with
-// the guard of its group; anything not listed is a 404. Public routes are
-// the explicit list at the top.
+// the Rule it needs (rules.go): who may enter, the scope a token must
+// carry, the level needed and which path parameter names the channel or
+// page. authorize enforces the rule before anything reads a body; anything
+// not listed is a 404, and refused to tokens.
 func (h *Handlers) Register(e *echo.Echo) {
 	e.Pre(tokenFromPath)
 	// Body limits come first: the CSRF check may read a form body.
@@ -24,149 +34,146 @@ func (h *Handlers) Register(e *echo.Echo) {
 		"POST /api/channels/:name/artifacts": uploadLimit,
 	}))
 	e.Use(h.loadActor)
-	e.Use(h.enforceToken) // tokens: only what Permissions (permissions.go) allows
+	e.Use(h.authorize)
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
+
+	h.rules = map[string]Rule{}
+	r := routeTable{e: e, rules: h.rules}
 
 	// Public: no sign-in.
 	live, ready := web.Health(h.Store)
-	e.GET("/healthz", live)
-	e.GET("/readyz", ready)
-	e.GET("/static/*", echo.WrapHandler(h.Assets.Handler()))
-	e.GET("/login", h.LoginForm)
-	e.POST("/login", h.Login)
+	r.GET("/healthz", live, public)
+	r.GET("/readyz", ready, public)
+	r.GET("/static/*", echo.WrapHandler(h.Assets.Handler()), public)
+	r.GET("/login", h.LoginForm, public)
+	r.POST("/login", h.Login, public)
 
 	// People: any signed-in user.
-	app := e.Group("", requireUser)
-	app.GET("/", h.Home)
-	app.POST("/logout", h.Logout)
+	r.GET("/", h.Home, signedIn)
+	r.POST("/logout", h.Logout, signedIn)
 
 	// Tokens: everyone manages their own; admins see and delete anyone's.
-	app.GET("/tokens", h.TokensPage)
-	app.GET("/tokens/new", h.NewTokenForm)
-	app.POST("/tokens", h.CreateToken)
-	app.GET("/tokens/:id/edit", h.EditTokenForm)
-	app.POST("/tokens/:id", h.EditToken)
-	app.GET("/tokens/:id/delete", h.DeleteTokenForm)
-	app.POST("/tokens/:id/delete", h.DeleteToken)
+	r.GET("/tokens", h.TokensPage, signedIn)
+	r.GET("/tokens/new", h.NewTokenForm, signedIn)
+	r.POST("/tokens", h.CreateToken, signedIn)
+	r.GET("/tokens/:id/edit", h.EditTokenForm, signedIn)
+	r.POST("/tokens/:id", h.EditToken, signedIn)
+	r.GET("/tokens/:id/delete", h.DeleteTokenForm, signedIn)
+	r.POST("/tokens/:id/delete", h.DeleteToken, signedIn)
 
 	// Admin pages.
-	adm := app.Group("", requireAdmin)
-	adm.GET("/admin/users", h.Users)
-	adm.GET("/admin/users/new", h.NewUserForm)
-	adm.POST("/admin/users", h.CreateUser)
-	adm.GET("/admin/users/:id/edit", h.EditUserForm)
-	adm.POST("/admin/users/:id", h.UpdateUser)
-	adm.GET("/admin/teams", h.Teams)
-	adm.GET("/admin/teams/new", h.NewTeamForm)
-	adm.POST("/admin/teams", h.CreateTeam)
-	adm.GET("/admin/teams/:id/members", h.MembersForm)
-	adm.POST("/admin/teams/:id/members", h.SetMembers)
-	adm.GET("/admin/roles", h.Roles)
-	adm.POST("/admin/roles", h.CreateRole)
-	adm.POST("/admin/roles/:id/delete", h.DeleteRole)
-	adm.GET("/audit-log", h.AuditLog)
+	r.GET("/admin/users", h.Users, adminOnly)
+	r.GET("/admin/users/new", h.NewUserForm, adminOnly)
+	r.POST("/admin/users", h.CreateUser, adminOnly)
+	r.GET("/admin/users/:id/edit", h.EditUserForm, adminOnly)
+	r.POST("/admin/users/:id", h.UpdateUser, adminOnly)
+	r.GET("/admin/teams", h.Teams, adminOnly)
+	r.GET("/admin/teams/new", h.NewTeamForm, adminOnly)
+	r.POST("/admin/teams", h.CreateTeam, adminOnly)
+	r.GET("/admin/teams/:id/members", h.MembersForm, adminOnly)
+	r.POST("/admin/teams/:id/members", h.SetMembers, adminOnly)
+	r.GET("/admin/roles", h.Roles, adminOnly)
+	r.POST("/admin/roles", h.CreateRole, adminOnly)
+	r.POST("/admin/roles/:id/delete", h.DeleteRole, adminOnly)
+	r.GET("/admin/settings", h.Settings, adminOnly)
+	r.POST("/admin/settings", h.SaveSettings, adminOnly)
+	r.GET("/audit-log", h.AuditLog, adminOnly)
 
-	// Channels: any signed-in user reaches these pages; each handler asks
-	// channelLevel for the level it needs (read, write or manage), and a
-	// channel the actor cannot read is a 404. Creating a channel: admins.
-	app.GET("/channels", h.Channels)
-	adm.GET("/channels/new", h.NewChannelForm)
-	adm.POST("/channels", h.CreateChannel)
-	app.GET("/channels/:name", h.Channel)
-	app.GET("/channels/:name/edit", h.EditChannelForm)
-	app.POST("/channels/:name", h.UpdateChannel)
-	app.GET("/channels/:name/delete", h.DeleteChannelForm)
-	app.POST("/channels/:name/delete", h.DeleteChannel)
-	app.GET("/channels/:name/subchannels/new", h.NewSubchannelForm)
-	app.POST("/channels/:name/subchannels", h.CreateSubchannel)
-	app.GET("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannelForm)
-	app.POST("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannel)
-	app.GET("/channels/:name/permissions", h.ChannelPermissionsForm)
-	app.POST("/channels/:name/permissions", h.SetChannelPermissions)
-	app.GET("/channels/:name/upload", h.UploadForm)
-	app.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm)
-	app.POST("/channels/:name/artifacts/delete", h.DeleteArtifact)
-	// Uploads: signed in, bodies up to the artifact size limit (above).
-	e.POST("/channels/:name/upload", h.Upload, requireUser)
-	e.POST("/api/channels/:name/artifacts", h.APIUpload, requireUser)
+	// Channels: the list shows what the viewer may read; each page needs
+	// its level on the channel named by :name. Creating one: admins.
+	r.GET("/channels", h.Channels, signedIn)
+	r.GET("/channels/new", h.NewChannelForm, adminOnly)
+	r.POST("/channels", h.CreateChannel, adminOnly)
+	r.GET("/channels/:name", h.Channel, onChannel("name", read))
+	r.GET("/channels/:name/edit", h.EditChannelForm, onChannel("name", manage))
+	r.POST("/channels/:name", h.UpdateChannel, onChannel("name", manage))
+	r.GET("/channels/:name/delete", h.DeleteChannelForm, onChannel("name", manage))
+	r.POST("/channels/:name/delete", h.DeleteChannel, onChannel("name", manage))
+	r.GET("/channels/:name/subchannels/new", h.NewSubchannelForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannels", h.CreateSubchannel, onChannel("name", manage))
+	r.GET("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannelForm, onSubchannel("name", "sub", manage))
+	r.POST("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannel, onSubchannel("name", "sub", manage))
+	r.GET("/channels/:name/permissions", h.ChannelPermissionsForm, onChannel("name", read))
+	r.POST("/channels/:name/permissions", h.SetChannelPermissions, onChannel("name", manage))
+	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
+	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
+	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
+	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
-	// Conda channel protocol: anonymous allowed (public channels); private
-	// channels answer 404 to anyone below read. Not under the /api group,
-	// which requires sign-in.
-	e.GET("/api/repo/*", h.Repo)
-	e.HEAD("/api/repo/*", h.Repo)
+	// The conda channel protocol: public channels need nobody; a private
+	// channel answers 404 to anyone below read.
+	r.GET("/api/repo/*", h.Repo, condaRepo("artifact:download"))
+	r.HEAD("/api/repo/*", h.Repo, condaRepo("artifact:download"))
 
-	// Catalog pages (spec §6): any signed-in user may ask; pageAccess
-	// (pages.go) answers 404 for pages they may not read and 403 for changes
-	// by non-admins. The Builder is for admins.
-	app.GET("/pages/:identifier", h.CatalogPage)
-	app.GET("/pages/:identifier/permissions", h.PagePermissionsDialog)
-	app.POST("/pages/:identifier/permissions", h.SetPagePermissions)
-	app.POST("/pages/:identifier/view", h.SaveView)
-	app.POST("/pages/:identifier/lock", h.LockPage)
-	app.POST("/pages/:identifier/unlock", h.UnlockPage)
-	adm.GET("/builder", h.Builder)
-	adm.GET("/builder/new", h.NewPageForm)
-	adm.POST("/builder", h.CreatePage)
-	adm.GET("/builder/:identifier/edit", h.EditPageForm)
-	adm.POST("/builder/:identifier", h.UpdatePage)
-	adm.GET("/builder/:identifier/delete", h.DeletePageForm)
-	adm.POST("/builder/:identifier/delete", h.DeletePage)
+	// Catalog pages (spec §6): a page the viewer may not read is a 404;
+	// changes need manage, which only admins hold.
+	r.GET("/pages/:identifier", h.CatalogPage, onPage("identifier", read))
+	r.GET("/pages/:identifier/permissions", h.PagePermissionsDialog, onPage("identifier", read))
+	r.POST("/pages/:identifier/permissions", h.SetPagePermissions, onPage("identifier", manage))
+	r.POST("/pages/:identifier/view", h.SaveView, onPage("identifier", manage))
+	r.POST("/pages/:identifier/lock", h.LockPage, onPage("identifier", manage))
+	r.POST("/pages/:identifier/unlock", h.UnlockPage, onPage("identifier", manage))
+	r.GET("/builder", h.Builder, adminOnly)
+	r.GET("/builder/new", h.NewPageForm, adminOnly)
+	r.POST("/builder", h.CreatePage, adminOnly)
+	r.GET("/builder/:identifier/edit", h.EditPageForm, onPage("identifier", manage))
+	r.POST("/builder/:identifier", h.UpdatePage, onPage("identifier", manage))
+	r.GET("/builder/:identifier/delete", h.DeletePageForm, onPage("identifier", manage))
+	r.POST("/builder/:identifier/delete", h.DeletePage, onPage("identifier", manage))
 
-	// JSON API: signed in, JSON bodies up to 1 MiB.
-	api := e.Group("/api", requireUser)
-	// Tokens and the scope catalog.
-	api.GET("/tokens", h.APITokens)
-	api.POST("/tokens", h.APICreateToken)
-	api.PATCH("/tokens/:id", h.APIUpdateToken)
-	api.DELETE("/tokens/:id", h.APIDeleteToken)
-	api.GET("/scopes", h.APIScopes)
+	// JSON API: tokens and the scope catalog.
+	r.GET("/api/tokens", h.APITokens, api("user.token:view", manage))
+	r.POST("/api/tokens", h.APICreateToken, api("user.token:edit", manage))
+	r.PATCH("/api/tokens/:id", h.APIUpdateToken, api("user.token:edit", manage))
+	r.DELETE("/api/tokens/:id", h.APIDeleteToken, api("user.token:edit", manage))
+	r.GET("/api/scopes", h.APIScopes, api("user.token:view", manage))
+	r.GET("/api/settings", h.APISettings, api("system.settings:edit", manage))
+	r.PATCH("/api/settings", h.APIUpdateSettings, api("system.settings:edit", manage))
 
-	apiAdm := api.Group("", requireAdmin)
-	apiAdm.GET("/users", h.APIUsers)
-	apiAdm.POST("/users", h.APICreateUser)
-	apiAdm.PATCH("/users/:id", h.APIUpdateUser)
-	apiAdm.GET("/teams", h.APITeams)
-	apiAdm.POST("/teams", h.APICreateTeam)
-	apiAdm.PATCH("/teams/:id", h.APIUpdateTeam)
-	apiAdm.DELETE("/teams/:id", h.APIDeleteTeam)
-	apiAdm.GET("/roles", h.APIRoles)
-	apiAdm.POST("/roles", h.APICreateRole)
-	apiAdm.DELETE("/roles/:id", h.APIDeleteRole)
-	apiAdm.GET("/audit", h.APIAudit)
+	// People and the audit log (admins).
+	r.GET("/api/users", h.APIUsers, api("user:view", read))
+	r.POST("/api/users", h.APICreateUser, api("user:edit", manage))
+	r.PATCH("/api/users/:id", h.APIUpdateUser, api("user:edit", manage))
+	r.GET("/api/teams", h.APITeams, api("team:view", read))
+	r.POST("/api/teams", h.APICreateTeam, api("team:edit", manage))
+	r.PATCH("/api/teams/:id", h.APIUpdateTeam, api("team:edit", manage))
+	r.DELETE("/api/teams/:id", h.APIDeleteTeam, api("team:edit", manage))
+	r.GET("/api/roles", h.APIRoles, api("role:view", read))
+	r.POST("/api/roles", h.APICreateRole, api("role:edit", manage))
+	r.DELETE("/api/roles/:id", h.APIDeleteRole, api("role:edit", manage))
+	r.GET("/api/audit", h.APIAudit, api("audit:view", manage))
 
-	// Channels JSON API: signed in; levels checked per channel by the handlers.
-	api.GET("/channels", h.APIChannels)
-	apiAdm.POST("/channels", h.APICreateChannel)
-	api.GET("/channels/:name", h.APIChannel)
-	api.PATCH("/channels/:name", h.APIUpdateChannel)
-	api.DELETE("/channels/:name", h.APIDeleteChannel)
-	api.POST("/channels/:name/subchannels", h.APICreateSubchannel)
-	api.DELETE("/channels/:name/subchannels/:sub", h.APIDeleteSubchannel)
-	api.GET("/channels/:name/artifacts", h.APIArtifacts)
-	api.DELETE("/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact)
-	api.DELETE("/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact)
-	api.GET("/channels/:name/permissions", h.APIChannelPermissions)
-	api.PATCH("/channels/:name/permissions", h.APIPatchChannelPermissions)
+	// Channels, subchannels, artifacts and channel permissions.
+	r.GET("/api/channels", h.APIChannels, channelList("channel:view"))
+	r.POST("/api/channels", h.APICreateChannel, api("channel:create", write))
+	r.GET("/api/channels/:name", h.APIChannel, channelAPI("name", "channel:view", read))
+	r.PATCH("/api/channels/:name", h.APIUpdateChannel, channelAPI("name", "channel:edit", manage))
+	r.DELETE("/api/channels/:name", h.APIDeleteChannel, channelAPI("name", "channel:delete", manage))
+	r.POST("/api/channels/:name/subchannels", h.APICreateSubchannel, channelAPI("name", "subchannel:create", manage))
+	r.DELETE("/api/channels/:name/subchannels/:sub", h.APIDeleteSubchannel, subchannelAPI("name", "sub", "subchannel:delete", manage))
+	r.GET("/api/channels/:name/artifacts", h.APIArtifacts, channelAPI("name", "channel:view-artifacts", read))
+	r.POST("/api/channels/:name/artifacts", h.APIUpload, uploadTo("name", "artifact:create"))
+	r.DELETE("/api/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact, channelAPI("name", "artifact:delete", manage))
+	r.DELETE("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact, subchannelAPI("name", "sub", "artifact:delete", manage))
+	r.GET("/api/channels/:name/permissions", h.APIChannelPermissions, channelAPI("name", "channel:view", read))
+	r.PATCH("/api/channels/:name/permissions", h.APIPatchChannelPermissions, channelAPI("name", "channel:edit", manage))
 
-	// Catalog pages, Port's wire format (spec §6): signed in, JSON bodies up
-	// to 1 MiB. Who may read or change a page is decided per page by
-	// pageAccess (pages.go): unreadable pages are 404, changes need admins.
-	v1 := e.Group("/v1", requireUser)
-	v1.GET("/pages", h.APIPages)
-	v1.POST("/pages", h.APICreatePage)
-	v1.GET("/pages/:identifier", h.APIPage)
-	v1.PATCH("/pages/:identifier", h.APIUpdatePage)
-	v1.DELETE("/pages/:identifier", h.APIDeletePage)
-	v1.GET("/pages/:identifier/permissions", h.APIPagePermissions)
-	v1.PATCH("/pages/:identifier/permissions", h.APIUpdatePagePermissions)
+	// Catalog pages, Port's wire format (spec §6).
+	r.GET("/v1/pages", h.APIPages, api("page:view", read))
+	r.POST("/v1/pages", h.APICreatePage, api("page:edit", manage))
+	r.GET("/v1/pages/:identifier", h.APIPage, pageAPI("identifier", "page:view", read))
+	r.PATCH("/v1/pages/:identifier", h.APIUpdatePage, pageAPI("identifier", "page:edit", manage))
+	r.DELETE("/v1/pages/:identifier", h.APIDeletePage, pageAPI("identifier", "page:edit", manage))
+	r.GET("/v1/pages/:identifier/permissions", h.APIPagePermissions, pageAPI("identifier", "page:view", read))
+	r.PATCH("/v1/pages/:identifier/permissions", h.APIUpdatePagePermissions, pageAPI("identifier", "page:edit", manage))
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add
-// those on their own, so they cannot be forged cross-site.
+// those on their own, so they cannot be forged cross-site. Uploads check
+// their CSRF token themselves, before reading the package (upload.go).
 func skipCSRF(c echo.Context) bool {
 	r := c.Request()
-	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil
+	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil || ruleOf(c).Within
 }
 
 // bodyLimits caps every request body before anything reads it: the routes

@@ -40,6 +40,9 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 	if cfg.SessionMax == 0 {
 		cfg.SessionMax = 24 * time.Hour
 	}
+	if cfg.MaxUploads <= 0 {
+		cfg.MaxUploads = 8
+	}
 	h := &Handlers{
 		Store:    store,
 		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies),
@@ -49,6 +52,7 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Throttle: web.NewThrottle(5, time.Minute),
 		Blobs:    &blobs.Store{Dir: cfg.BlobDir()},
 		Repodata: NewRepodataCache(),
+		uploads:  make(chan struct{}, cfg.MaxUploads),
 	}
 	if n := h.Blobs.CleanStale(24 * time.Hour); n > 0 {
 		log.Info("blobs: removed stale upload files", "count", n)
@@ -62,10 +66,6 @@ func (h *Handlers) echo(extra func(e *echo.Echo)) *echo.Echo {
 	h.Register(e)
 	if extra != nil {
 		extra(e)
-	}
-	h.routes = map[string]bool{}
-	for _, r := range e.Routes() {
-		h.routes[r.Method+" "+r.Path] = true
 	}
 	return e
 }

@@ -35,7 +35,7 @@ func tokenFromPath(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		req.RequestURI = req.URL.RequestURI()
-		if tok == "" || !IsAPIRoute(rest) {
+		if tok == "" || !web.IsAPIPath(rest) {
 			return web.Fail(http.StatusNotFound, "Token paths lead only to /api/ and /v1/.")
 		}
 		c.Set(pathTokenKey, tok)

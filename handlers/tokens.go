@@ -101,16 +101,12 @@ func (h *Handlers) tokenForm(c echo.Context) (tokens.Form, error) {
 
 // channelChoices lists "chan" and "chan/sub" for every channel the actor can read.
 func (h *Handlers) channelChoices(c echo.Context) ([]string, error) {
-	chans, err := h.readableChannels(c)
+	chans, _, err := h.readable(c)
 	if err != nil || len(chans) == 0 {
 		return nil, err
 	}
-	ids := make([]uint, len(chans))
-	for i, ch := range chans {
-		ids[i] = ch.ID
-	}
-	var subs []models.Subchannel
-	if err := h.Store.DB().WithContext(c.Request().Context()).Where("channel_id IN ?", ids).Order("name").Find(&subs).Error; err != nil {
+	subs, err := h.Store.SubchannelsOf(c.Request().Context(), chans)
+	if err != nil {
 		return nil, err
 	}
 	var out []string
@@ -215,13 +211,12 @@ func resourceRows(c echo.Context) []tokens.ResourceRow {
 }
 
 // createToken stores a token for the actor and audits it (never the string).
-// A token-authenticated caller cannot create a token beyond its own.
+// A token-authenticated caller cannot create a token stronger or
+// longer-lived than itself.
 func (h *Handlers) createToken(c echo.Context, in models.NewToken) (*models.Token, string, error) {
 	a := web.ActorOf(c)
-	if a.ViaToken() {
-		if missing := access.Beyond(in.Grant, a.TokenGrant); len(missing) > 0 {
-			return nil, "", models.Invalid(fieldOfGrant(in.Grant), "A token cannot create a token with more than it holds. Missing: %s.", strings.Join(missing, "; "))
-		}
+	if err := tokenWithin(a, in.Grant, models.ExpiresAtOf(in.ExpiresOn), "create"); err != nil {
+		return nil, "", err
 	}
 	t, secret, err := h.Store.CreateToken(c.Request().Context(), a.User, in)
 	if err != nil {
@@ -229,6 +224,20 @@ func (h *Handlers) createToken(c echo.Context, in models.NewToken) (*models.Toke
 	}
 	h.audit(c, "token.create", t.Name, map[string]any{"token_id": t.ID, "type": t.Kind, "grants": grantLines(t.Grant()), "expires": t.ExpiryDate()})
 	return t, secret, nil
+}
+
+// tokenWithin refuses, for a token-authenticated caller, a token (created,
+// extended, revived or re-issued) that could do more or live longer than
+// the caller's own token; sessions pass (the store checks the owner).
+func tokenWithin(a *web.Actor, g access.TokenGrant, expires time.Time, verb string) error {
+	if !a.ViaToken() {
+		return nil
+	}
+	self := a.Engine().Token
+	if more := access.Exceeds(access.Token{Grant: g, ExpiresAt: expires}, *self); len(more) > 0 {
+		return models.Invalid(fieldOfGrant(g), "A token cannot %s a token stronger or longer-lived than itself. Beyond it: %s.", verb, strings.Join(more, "; "))
+	}
+	return nil
 }
 
 func fieldOfGrant(g access.TokenGrant) string {
@@ -331,18 +340,25 @@ func (h *Handlers) EditToken(c echo.Context) error {
 	return h.tokenDone(c, nil, "Token "+after.Name+" saved.")
 }
 
-// editToken stores an edit of one of the actor's tokens and audits it.
-// A token-authenticated caller may re-issue only a token that grants no more
-// than itself: the new string would otherwise hand it the stronger token.
+// editToken stores an edit of one of the actor's tokens and audits it. A
+// token-authenticated caller may re-issue, extend or revive only a token
+// that can do no more and live no longer than itself: the new string or
+// date would otherwise hand it the stronger token.
 func (h *Handlers) editToken(c echo.Context, id uint, e models.TokenEdit) (*models.Token, string, error) {
 	a := web.ActorOf(c)
-	if e.Reissue && a.ViaToken() {
+	if a.ViaToken() {
 		t, err := h.Store.Token(c.Request().Context(), a.User.ID, id)
 		if err != nil {
 			return nil, "", err
 		}
-		if missing := access.Beyond(t.Grant(), a.TokenGrant); len(missing) > 0 {
-			return nil, "", models.Invalid("reissue", "A token cannot re-issue a token with more than it holds. Missing: %s.", strings.Join(missing, "; "))
+		expires, extends := t.ExpiresAt, e.ExpiresOn != nil && *e.ExpiresOn != t.ExpiryDate()
+		if extends {
+			expires = models.ExpiresAtOf(*e.ExpiresOn)
+		}
+		if e.Reissue || extends {
+			if err := tokenWithin(a, t.Grant(), expires, "re-issue or extend"); err != nil {
+				return nil, "", err
+			}
 		}
 	}
 	before, after, secret, err := h.Store.EditToken(c.Request().Context(), a.User.ID, id, e)

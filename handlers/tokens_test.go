@@ -75,16 +75,16 @@ func concrete(pattern string) string {
 	return strings.Join(parts, "/")
 }
 
-// TestEveryAPIRouteIsInThePermissionTable walks Echo's routes: every /api
-// and /v1 route must be in handlers.Permissions, and each one that is
-// registered is tried with a token that has its scope (not refused) and
-// one that lacks it (403 naming the scope). Resource tokens are refused on
-// every route that is not a channel, artifact or conda route.
-func TestEveryAPIRouteIsInThePermissionTable(t *testing.T) {
+// TestEveryRouteHasARule walks Echo's routes: every route must be in the
+// route table with a rule. Each API route is tried with a token that has
+// its scope (not refused) and one that lacks it (403 naming the scope), and
+// with a resource token (refused unless the route acts on channels). Pages
+// for people refuse every token.
+func TestEveryRouteHasARule(t *testing.T) {
 	for _, b := range modeltest.Backends(t) {
 		t.Run(string(b), func(t *testing.T) {
 			s := modeltest.Open(t, b)
-			h, err := handlers.NewServer(t.Context(), web.Config{DataDir: t.TempDir()}, s, slog.New(slog.DiscardHandler))
+			e, rules, err := handlers.NewServerWithRules(t.Context(), web.Config{DataDir: t.TempDir()}, s, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,21 +92,16 @@ func TestEveryAPIRouteIsInThePermissionTable(t *testing.T) {
 			seedChannel(t, s, "alpha", "", "")
 			lacking := withToken(srv, mustToken(t, s, handlertest.Admin, "lacking", access.TokenGrant{Scopes: []string{"cve:view"}}))
 			resource := withToken(srv, mustToken(t, s, handlertest.Admin, "resource", access.TokenGrant{Resources: []access.Resource{{Channel: "alpha", Level: access.Manage}}}))
-			n := 0
-			for _, r := range h.(*echo.Echo).Routes() {
-				if !handlers.IsAPIRoute(r.Path) || r.Method == echo.RouteNotFound {
+			apis := 0
+			for i, r := range e.Routes() {
+				if r.Method == echo.RouteNotFound {
 					continue
 				}
 				key := r.Method + " " + r.Path
-				rule, ok := handlers.Permissions[key]
+				rule, ok := rules[key]
 				if !ok {
-					t.Errorf("route %s is not in handlers.Permissions (permissions.go)", key)
+					t.Errorf("route %s is not in the route table", key)
 					continue
-				}
-				if sc, ok := access.LookupScope(rule.Scope); !ok || rule.Level == access.None {
-					t.Errorf("%s: scope %q unknown or no level", key, rule.Scope)
-				} else if !rule.Resource && sc.Level != rule.Level {
-					t.Errorf("%s: level %s differs from the scope's %s", key, rule.Level, sc.Level)
 				}
 				path := concrete(r.Path)
 				body := ""
@@ -119,20 +114,35 @@ func TestEveryAPIRouteIsInThePermissionTable(t *testing.T) {
 					}
 					return c.Do(r.Method, path, strings.NewReader(body), "application/json", true)
 				}
+				switch {
+				case rule.Public:
+					continue
+				case rule.Scope == "":
+					if web.IsAPIPath(r.Path) {
+						t.Errorf("%s: an API route without a scope", key)
+					}
+					if res := send(resource); res.StatusCode != http.StatusForbidden {
+						t.Errorf("%s (a page) with a token: %d, want 403", key, res.StatusCode)
+					}
+					continue
+				}
+				apis++
+				if _, ok := access.LookupScope(rule.Scope); !ok || rule.Level == access.None {
+					t.Errorf("%s: scope %q unknown or no level", key, rule.Scope)
+				}
 				if res := send(lacking); res.StatusCode != http.StatusForbidden || (r.Method != http.MethodHead && !strings.Contains(res.Body, rule.Scope)) {
 					t.Errorf("%s without %s: %d %s", key, rule.Scope, res.StatusCode, res.Body)
 				}
-				having := withToken(srv, mustToken(t, s, handlertest.Admin, "has-"+fmt.Sprint(n), access.TokenGrant{Scopes: []string{rule.Scope}}))
+				having := withToken(srv, mustToken(t, s, handlertest.Admin, "has-"+fmt.Sprint(i), access.TokenGrant{Scopes: []string{rule.Scope}}))
 				if res := send(having); res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized {
 					t.Errorf("%s with %s: refused %d %s", key, rule.Scope, res.StatusCode, res.Body)
 				}
-				if res := send(resource); !rule.Resource && res.StatusCode != http.StatusForbidden {
+				if res := send(resource); rule.On != access.OnChannel && res.StatusCode != http.StatusForbidden {
 					t.Errorf("%s with a resource token: %d, want 403", key, res.StatusCode)
 				}
-				n++
 			}
-			if n < 15 {
-				t.Fatalf("walked only %d API routes", n)
+			if apis < 30 {
+				t.Fatalf("walked only %d API routes", apis)
 			}
 		})
 	}

@@ -187,6 +187,16 @@ func (s *Store) Subchannels(ctx context.Context, ch *Channel) ([]Subchannel, err
 	return subs, err
 }
 
+// SubchannelsOf lists the subchannels of several channels by name.
+func (s *Store) SubchannelsOf(ctx context.Context, chans []Channel) ([]Subchannel, error) {
+	var subs []Subchannel
+	if len(chans) == 0 {
+		return subs, nil
+	}
+	err := s.db.WithContext(ctx).Where("channel_id IN ?", ids(chans, func(c Channel) uint { return c.ID })).Order("name").Find(&subs).Error
+	return subs, err
+}
+
 // SubchannelByName finds <channel>/<name>.
 func (s *Store) SubchannelByName(ctx context.Context, ch *Channel, name string) (*Subchannel, error) {
 	if !PossibleChannelName(name) {

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"gatehouse/models"
@@ -154,8 +155,95 @@ func TestReadableChannels(t *testing.T) {
 		if got := names(access.Subject{}); len(got) != 1 || got[0] != "open" {
 			t.Errorf("anonymous reads %v", got)
 		}
-		if lvl, _ := s.ChannelLevel(ctx, ann.Subject(), granted); lvl != access.Write {
-			t.Errorf("ann's level = %s", lvl)
+		if acl, _ := s.ChannelACL(ctx, granted); access.ChannelLevel(ann.Subject(), acl) != access.Write {
+			t.Errorf("ann's level = %s", access.ChannelLevel(ann.Subject(), acl))
+		}
+	})
+}
+
+// TestReadableChannelsAgreesWithEngine holds the one-query list against
+// the engine: for people granted through roles, teams, their email and
+// several of those at once, disabled and anonymous, every channel is listed
+// exactly when access.ChannelLevel says it is readable, at that level.
+func TestReadableChannelsAgreesWithEngine(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		if _, err := s.CreateRole(ctx, "Ops-Role"); err != nil {
+			t.Fatal(err)
+		}
+		var subjects []access.Subject
+		for i, roles := range [][]string{{access.RoleMember}, {access.RoleMember, "Ops-Role"}, {"Ops-Role"}, {access.RoleAdmin}} {
+			u := modeltest.MustUser(t, s, fmt.Sprintf("u%d@example.com", i), roles...)
+			subjects = append(subjects, u.Subject())
+		}
+		for i, team := range []string{"red", "blue"} {
+			tm, err := s.CreateTeam(ctx, team, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.SetTeamMembers(ctx, tm.ID, []string{subjects[i].Email, subjects[2].Email}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		disabled := modeltest.MustUser(t, s, "gone@example.com", "Ops-Role")
+		yes := true
+		if _, _, err := s.UpdateUser(ctx, disabled.ID, models.UserUpdate{Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		// Re-read everyone as the store sees them now (teams included).
+		for i := range subjects {
+			u, _ := s.UserByEmail(ctx, subjects[i].Email)
+			subjects[i] = u.Subject()
+		}
+		d, _ := s.UserByEmail(ctx, disabled.Email)
+		subjects = append(subjects, d.Subject(), access.Subject{})
+		// Channels granting every mix of principal and level.
+		list := func(v ...string) *[]string { return &v }
+		grants := []map[string]access.GrantsPatch{
+			{},
+			{"read": {Roles: list(access.RoleMember)}},
+			{"write": {Roles: list("Ops-Role")}, "read": {Teams: list("red")}},
+			{"manage": {Teams: list("blue")}, "read": {Users: list("u0@example.com")}},
+			{"manage": {Users: list("u1@example.com", "gone@example.com")}, "write": {Teams: list("red", "blue")}},
+			{"read": {Roles: list("Ops-Role"), Teams: list("blue"), Users: list("u3@example.com")}},
+		}
+		var chans []models.Channel
+		for i, g := range grants {
+			for _, public := range []bool{false, true} {
+				ch, err := s.CreateChannel(ctx, models.NewChannel{Name: fmt.Sprintf("ch%d-%v", i, public), Public: public})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(g) > 0 {
+					if _, _, err := s.ApplyGrantsPatch(ctx, models.ResourceChannel, ch.ID, g); err != nil {
+						t.Fatal(err)
+					}
+				}
+				chans = append(chans, *ch)
+			}
+		}
+		acls, err := s.ChannelACLs(ctx, chans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, subj := range subjects {
+			got, err := s.ReadableChannels(ctx, subj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := map[string]access.Level{}
+			for _, rc := range got {
+				listed[rc.Name] = rc.Own
+			}
+			for _, ch := range chans {
+				want := access.ChannelLevel(subj, acls[ch.ID])
+				if want < access.Read {
+					want = access.None
+				}
+				if listed[ch.Name] != want {
+					t.Errorf("%q on %s: listed at %s, engine says %s", subj.Email, ch.Name, listed[ch.Name], want)
+				}
+			}
 		}
 	})
 }

@@ -96,7 +96,7 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 			res.Page = 1
 			return res, nil
 		}
-		base = base.Where(def.channelID+" IN ?", ids(readable, func(c Channel) uint { return c.ID }))
+		base = base.Where(def.channelID+" IN ?", ids(readable, func(c ReadableChannel) uint { return c.ID }))
 	}
 	for _, f := range w.Filters {
 		base = whereFilter(base, def.cols[f.Column], f)

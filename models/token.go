@@ -215,8 +215,6 @@ type TokenEdit struct {
 const (
 	MaxTokenNameLen = 100
 	MaxTokenDescLen = 1000
-	// MaxTokenLifetime keeps expiration dates sane.
-	MaxTokenLifetime = 10 * 366 * 24 * time.Hour
 )
 
 func validTokenName(name string) (string, error) {
@@ -238,9 +236,20 @@ func validTokenDesc(d string) (string, error) {
 	return d, nil
 }
 
+// ExpiresAtOf is the instant a token whose last day is day stops working;
+// the zero time when day is not a date (TokenExpiry then says why).
+func ExpiresAtOf(day string) time.Time {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(day))
+	if err != nil {
+		return time.Time{}
+	}
+	return d.Add(24 * time.Hour)
+}
+
 // TokenExpiry turns the last valid day into the instant the token stops
-// working, refusing dates in the past or too far ahead.
-func (s *Store) TokenExpiry(day string) (time.Time, error) {
+// working, refusing dates in the past or beyond the maximum token lifetime
+// admins set.
+func (s *Store) TokenExpiry(ctx context.Context, day string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(day))
 	if err != nil {
 		if strings.TrimSpace(day) == "" {
@@ -250,11 +259,15 @@ func (s *Store) TokenExpiry(day string) (time.Time, error) {
 	}
 	now := s.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	switch {
-	case d.Before(today):
+	if d.Before(today) {
 		return time.Time{}, Invalid("expires_at", "Expiration date %s is in the past.", d.Format(time.DateOnly))
-	case d.Sub(today) > MaxTokenLifetime:
-		return time.Time{}, Invalid("expires_at", "Expiration date must be within ten years.")
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if last := today.AddDate(0, 0, set.MaxTokenLifetimeDays); d.After(last) {
+		return time.Time{}, Invalid("expires_at", "Expiration date must be on or before %s: tokens live at most %d days.", last.Format(time.DateOnly), set.MaxTokenLifetimeDays)
 	}
 	return d.Add(24 * time.Hour), nil
 }
@@ -344,7 +357,7 @@ func (s *Store) CreateToken(ctx context.Context, u *User, in NewToken) (*Token, 
 	if err != nil {
 		return nil, "", err
 	}
-	exp, err := s.TokenExpiry(in.ExpiresOn)
+	exp, err := s.TokenExpiry(ctx, in.ExpiresOn)
 	if err != nil {
 		return nil, "", err
 	}
@@ -411,7 +424,7 @@ func (s *Store) EditToken(ctx context.Context, ownerID, id uint, e TokenEdit) (b
 		}
 	}
 	if e.ExpiresOn != nil && *e.ExpiresOn != before.ExpiryDate() {
-		if up["expires_at"], err = s.TokenExpiry(*e.ExpiresOn); err != nil {
+		if up["expires_at"], err = s.TokenExpiry(ctx, *e.ExpiresOn); err != nil {
 			return nil, nil, "", err
 		}
 	}

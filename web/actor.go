@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
@@ -18,6 +20,20 @@ type Actor struct {
 	// what the actor may do is then capped by TokenGrant.
 	Token      *models.Token
 	TokenGrant access.TokenGrant
+	// At is when the request came in: decisions on a token's expiry use it.
+	At time.Time
+}
+
+// Engine is the actor as the permission engine sees it.
+func (a *Actor) Engine() access.Actor {
+	if a == nil {
+		return access.Actor{}
+	}
+	out := access.Actor{Subject: a.Subject, At: a.At}
+	if a.Token != nil {
+		out.Token = &access.Token{Grant: a.TokenGrant, ExpiresAt: a.Token.ExpiresAt}
+	}
+	return out
 }
 
 // ViaToken reports whether the request authenticated with an access token.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,6 +23,7 @@ type Config struct {
 	AdminEmail    string
 	AdminPassword string
 	MaxUpload     int64
+	MaxUploads    int
 	SessionIdle   time.Duration
 	SessionMax    time.Duration
 	SecureCookies bool
@@ -57,6 +59,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.StringVar(&c.AdminEmail, "admin-email", get("GATEHOUSE_ADMIN_EMAIL", "admin@localhost"), "email of the admin created on first start (GATEHOUSE_ADMIN_EMAIL)")
 	fs.StringVar(&c.AdminPassword, "admin-password", get("GATEHOUSE_ADMIN_PASSWORD", ""), "password of that admin; random and printed once when empty (GATEHOUSE_ADMIN_PASSWORD)")
 	fs.Int64Var(&c.MaxUpload, "max-upload", 512<<20, "largest artifact upload in bytes")
+	fs.IntVar(&c.MaxUploads, "max-uploads", intEnv(get, "GATEHOUSE_MAX_UPLOADS", 8), "uploads received at once; more are refused with 429 (GATEHOUSE_MAX_UPLOADS)")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign people out after this long without a request")
 	fs.DurationVar(&c.SessionMax, "session-max", 24*time.Hour, "sign people out this long after sign-in")
 	fs.Usage = func() {
@@ -73,3 +76,11 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 
 // OSEnv is os.LookupEnv, named for ParseConfig's callers.
 var OSEnv = os.LookupEnv
+
+// intEnv reads a whole number from the environment, or def.
+func intEnv(get func(k, def string) string, key string, def int) int {
+	if n, err := strconv.Atoi(get(key, "")); err == nil {
+		return n
+	}
+	return def
+}

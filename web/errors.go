@@ -39,8 +39,11 @@ func FailCode(status int, code, message string) error {
 }
 
 // IsAPI reports whether the request is for the JSON API or the conda protocol.
-func IsAPI(c echo.Context) bool {
-	p := c.Request().URL.Path
+func IsAPI(c echo.Context) bool { return IsAPIPath(c.Request().URL.Path) }
+
+// IsAPIPath reports whether a path belongs to the JSON API or the conda
+// protocol, where tokens are accepted.
+func IsAPIPath(p string) bool {
 	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/t/") ||
 		p == "/api" || p == "/v1"
 }

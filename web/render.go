@@ -54,8 +54,14 @@ func SafeNext(next string) string {
 	return next
 }
 
-// CSRFToken is the token forms and htmx send back.
+// CSRFToken is the token forms and htmx send back (on routes that check
+// it themselves, the cookie's).
 func CSRFToken(c echo.Context) string {
-	s, _ := c.Get("csrf").(string)
-	return s
+	if s, _ := c.Get("csrf").(string); s != "" {
+		return s
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil {
+		return ck.Value
+	}
+	return ""
 }

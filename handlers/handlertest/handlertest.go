@@ -40,7 +40,7 @@ func Start(t testing.TB, b modeltest.Backend) *Server {
 
 // Config is the configuration test servers run with.
 func Config(t testing.TB) web.Config {
-	return web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20}
+	return web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20, MaxUploads: 32}
 }
 
 // StartWith runs Gatehouse on an existing store and config.

@@ -119,41 +119,6 @@ func (g TokenGrant) Validate() error {
 // not imply one another: a token can do only the actions it names.
 func (g TokenGrant) HasScope(scope string) bool { return slices.Contains(g.Scopes, scope) }
 
-// ChannelCap is the most a token allows on a channel (sub "" for the channel
-// itself). A resource on "chan" covers chan and every chan/sub; a resource on
-// "chan/sub" covers only that subchannel. A scope token allows the highest
-// level among its artifact, channel and subchannel scopes, on every channel.
-func (g TokenGrant) ChannelCap(channel, sub string) Level {
-	best := None
-	for _, r := range g.Resources {
-		if r.Channel == channel && (r.Sub == "" || r.Sub == sub) && r.Level > best {
-			best = r.Level
-		}
-	}
-	for _, name := range g.Scopes {
-		if s, ok := LookupScope(name); ok && s.CapsChannels && s.Level > best {
-			best = s.Level
-		}
-	}
-	return best
-}
-
-// Covers reports whether a resource token names the channel at all (any of
-// its subchannels counts), so callers can answer 404 rather than 403 for
-// channels whose existence the token must not learn.
-func (g TokenGrant) Covers(channel string) bool {
-	if g.Kind() == KindScopes {
-		return true
-	}
-	return slices.ContainsFunc(g.Resources, func(r Resource) bool { return r.Channel == channel })
-}
-
-// ChannelLevel is what a token-authenticated request may do on a channel:
-// the owner's level now, capped by the token.
-func (g TokenGrant) ChannelLevel(owner Level, channel, sub string) Level {
-	return min(owner, g.ChannelCap(channel, sub))
-}
-
 // Holdings is what a token's owner holds now, for the escalation check:
 // admin or not, and the owner's level on each channel by name.
 type Holdings struct {
@@ -200,39 +165,4 @@ func Missing(g TokenGrant, h Holdings) []string {
 		}
 	}
 	return out
-}
-
-// Beyond lists what child asks for beyond parent: what a token-authenticated
-// caller may not put into a token it creates.
-func Beyond(child, parent TokenGrant) []string {
-	var out []string
-	for _, s := range child.Scopes {
-		if !parent.HasScope(s) {
-			out = append(out, s)
-		}
-	}
-	for _, r := range child.Resources {
-		if parent.Kind() != KindResources {
-			// A resource token may do every channel action its level
-			// allows; a scope token holds only the actions it names.
-			out = append(out, fmt.Sprintf("%s on %s (a scope token can create only scope tokens)", r.Level, r.Path()))
-			continue
-		}
-		if c := parent.ChannelCap(r.Channel, r.Sub); c < r.Level {
-			out = append(out, fmt.Sprintf("%s on %s (the token holds %s)", r.Level, r.Path(), c))
-		}
-	}
-	return out
-}
-
-// MayDo decides one action of a token on a channel (sub "" for the channel
-// itself): the action is named by its scope and needs level need; owner is
-// the owner's own level there now. A scope token must carry the scope; a
-// resource token may do any channel action its level allows, where it
-// covers. Either way the owner's level and the token's cap bound it.
-func (g TokenGrant) MayDo(scope string, need, owner Level, channel, sub string) bool {
-	if g.Kind() == KindScopes && !g.HasScope(scope) {
-		return false
-	}
-	return need > None && g.ChannelLevel(owner, channel, sub) >= need
 }

@@ -40,6 +40,7 @@ var AdminNav = []NavItem{
 	{NavLink: NavLink{Label: "Teams", Href: "/admin/teams", Icon: "team"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Roles", Href: "/admin/roles", Icon: "role"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Audit log", Href: "/audit-log", Icon: "audit"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Settings", Href: "/admin/settings", Icon: "builder"}, AdminOnly: true},
 }
 
 // Visible filters items for the viewer.
