@@ -57,6 +57,10 @@ func (a *Artifact) Record() conda.Record {
 	}
 }
 
+func (a *Artifact) subdirKey() SubdirKey {
+	return SubdirKey{ChannelID: a.ChannelID, SubchannelID: a.SubchannelID, Subdir: a.Subdir}
+}
+
 // AddArtifact records an uploaded artifact. The same file name in the same
 // place is a conflict unless overwrite is set; then the replaced row is
 // returned. The channel's generation goes up either way.
@@ -105,6 +109,9 @@ func (s *Store) AddArtifactWith(ctx context.Context, a *Artifact, overwrite bool
 			if isDuplicate(err) {
 				return Conflict("%s/%s already exists here; upload with overwrite to replace it.", a.Subdir, a.Filename)
 			}
+			return err
+		}
+		if err := touchNames(tx, a.subdirKey(), a.Name); err != nil {
 			return err
 		}
 		if place != nil {
@@ -162,7 +169,10 @@ func (s *Store) DeleteArtifact(ctx context.Context, channelID, subchannelID uint
 		if err := tx.Delete(&a).Error; err != nil {
 			return err
 		}
-		return bumpGeneration(tx, channelID)
+		if err := bumpGeneration(tx, channelID); err != nil {
+			return err
+		}
+		return touchNames(tx, a.subdirKey(), a.Name)
 	})
 	if err != nil {
 		return nil, err

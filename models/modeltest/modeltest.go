@@ -153,7 +153,11 @@ func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, sub
 	if err := flush(); err != nil {
 		return err
 	}
-	return s.DB().WithContext(ctx).Model(ch).UpdateColumn("generation", ch.Generation+1).Error
+	names := make([]string, 0, (n+3)/4)
+	for i := 0; i < n; i += 4 {
+		names = append(names, fmt.Sprintf("pkg%05d", i/4))
+	}
+	return s.TouchNames(ctx, models.SubdirKey{ChannelID: ch.ID, Subdir: subdir}, names)
 }
 
 // SeedTokens fills s with n scope tokens (artifact:download,
