@@ -159,7 +159,6 @@ func TestShardsHoldWhatRepodataHolds(t *testing.T) {
 	})
 }
 
-
 func TestShardsBadInput(t *testing.T) {
 	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
 		adm := srv.AsAdmin()
