@@ -128,12 +128,18 @@ func (rc *RepodataCache) Get(ctx context.Context, store *models.Store, ch *model
 // update builds the subdir from every row, or re-encodes only the names
 // changed since old was current.
 func update(ctx context.Context, store *models.Store, k repoKey, old *repoEntry) (*conda.Subdir, error) {
-	if old == nil {
-		files, err := store.SubdirFiles(ctx, k, nil)
-		if err != nil {
-			return nil, err
+	if old == nil { // encode while reading
+		names := make(chan conda.NameFiles, 256)
+		var readErr error
+		go func() {
+			defer close(names)
+			readErr = store.StreamSubdirFiles(ctx, k, func(name string, files []conda.File) { names <- conda.NameFiles{Name: name, Files: files} })
+		}()
+		sub, err := conda.BuildSubdir(k.Subdir, names)
+		if readErr != nil {
+			return nil, readErr
 		}
-		return conda.NewSubdir(k.Subdir).Apply(files)
+		return sub, err
 	}
 	names, err := store.ChangedNames(ctx, k, old.chGen)
 	if err != nil || len(names) == 0 {

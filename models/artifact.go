@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -40,9 +41,61 @@ func mustJSON(v any) string {
 func (a *Artifact) DependsList() []string { return stringList(a.Depends) }
 
 func stringList(s string) []string {
+	if out, ok := quickStringList(s); ok {
+		return out
+	}
 	out := []string{}
 	_ = json.Unmarshal([]byte(s), &out)
 	return out
+}
+
+// quickStringList reads the compact arrays json.Marshal stores (["a","b"])
+// without encoding/json: a cold repodata build reads every row's lists.
+// Anything unusual is left to encoding/json.
+func quickStringList(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	out := []string{}
+	rest := s[1 : len(s)-1]
+	for rest != "" {
+		if rest[0] != '"' {
+			return nil, false
+		}
+		end, escaped := 1, false
+		for ; end < len(rest) && rest[end] != '"'; end++ {
+			if rest[end] == '\\' {
+				if end+1 < len(rest) && rest[end+1] == 'u' && end+5 < len(rest) && rest[end+2:end+4] == "00" {
+					escaped = true // \u003c and friends, as json.Marshal writes <, > and &
+					end += 5
+					continue
+				}
+				return nil, false
+			}
+		}
+		if end == len(rest) {
+			return nil, false
+		}
+		v := rest[1:end]
+		if escaped {
+			var err error
+			if v, err = strconv.Unquote(`"` + v + `"`); err != nil {
+				return nil, false
+			}
+		}
+		out = append(out, v)
+		rest = rest[end+1:]
+		if rest != "" {
+			if rest[0] != ',' {
+				return nil, false
+			}
+			rest = rest[1:]
+			if rest == "" {
+				return nil, false
+			}
+		}
+	}
+	return out, true
 }
 
 // Record is the artifact as a repodata.json entry.

@@ -89,9 +89,35 @@ func (s *Store) SubdirFiles(ctx context.Context, k SubdirKey, names []string) (m
 	return out, nil
 }
 
-// scanFiles reads only the columns repodata needs, without GORM's
-// per-row reflection: a cold build of a big subdir reads every row.
+// StreamSubdirFiles sends every name's files of a subdir, in name order, to
+// fn as they are read, so a build can encode while it reads.
+func (s *Store) StreamSubdirFiles(ctx context.Context, k SubdirKey, fn func(name string, files []conda.File)) error {
+	if !storable(k.Subdir) {
+		return nil
+	}
+	var cur string
+	var files []conda.File
+	err := s.scanRows(ctx, k, nil, func(f conda.File) {
+		if f.Record.Name != cur && len(files) > 0 {
+			fn(cur, files)
+			files = nil
+		}
+		cur = f.Record.Name
+		files = append(files, f)
+	})
+	if err == nil && len(files) > 0 {
+		fn(cur, files)
+	}
+	return err
+}
+
 func (s *Store) scanFiles(ctx context.Context, k SubdirKey, names []string, out map[string][]conda.File) error {
+	return s.scanRows(ctx, k, names, func(f conda.File) { out[f.Record.Name] = append(out[f.Record.Name], f) })
+}
+
+// scanRows reads only the columns repodata needs, without GORM's
+// per-row reflection: a cold build of a big subdir reads every row.
+func (s *Store) scanRows(ctx context.Context, k SubdirKey, names []string, fn func(conda.File)) error {
 	q := s.db.WithContext(ctx).Model(&Artifact{}).
 		Select("filename, name, version, build, build_number, depends, constrains, extra, license, license_family, timestamp, size, md5, sha256, created_at").
 		Where("channel_id = ? AND subchannel_id = ? AND subdir = ?", k.ChannelID, k.SubchannelID, k.Subdir)
@@ -128,7 +154,7 @@ func (s *Store) scanFiles(ctx context.Context, k SubdirKey, names []string, out 
 			_ = json.Unmarshal([]byte(extra), &x)
 			r.Noarch, r.TrackFeatures, r.Features = x.Noarch, x.TrackFeatures, x.Features
 		}
-		out[r.Name] = append(out[r.Name], f)
+		fn(f)
 	}
 	return rows.Err()
 }

@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -43,48 +46,89 @@ func ParseShardName(file string) (sum [32]byte, ok bool) {
 	return sum, true
 }
 
-// shardRecord is a record as a shard holds it: hashes as bytes.
-type shardRecord struct {
-	Build         string   `msgpack:"build"`
-	BuildNumber   int      `msgpack:"build_number"`
-	Constrains    []string `msgpack:"constrains,omitempty"`
-	Depends       []string `msgpack:"depends"`
-	Features      string   `msgpack:"features,omitempty"`
-	License       string   `msgpack:"license,omitempty"`
-	LicenseFamily string   `msgpack:"license_family,omitempty"`
-	MD5           []byte   `msgpack:"md5"`
-	Name          string   `msgpack:"name"`
-	Noarch        any      `msgpack:"noarch,omitempty"`
-	SHA256        []byte   `msgpack:"sha256"`
-	Size          int64    `msgpack:"size"`
-	Subdir        string   `msgpack:"subdir"`
-	Timestamp     int64    `msgpack:"timestamp,omitempty"`
-	TrackFeatures string   `msgpack:"track_features,omitempty"`
-	Version       string   `msgpack:"version"`
-}
-
-func toShardRecord(r *Record) (shardRecord, error) {
-	out := shardRecord{
-		Build: r.Build, BuildNumber: r.BuildNumber, Constrains: r.Constrains, Depends: r.Depends,
-		Features: r.Features, License: r.License, LicenseFamily: r.LicenseFamily, Name: r.Name,
-		Size: r.Size, Subdir: r.Subdir, Timestamp: r.Timestamp, TrackFeatures: r.TrackFeatures, Version: r.Version,
+// encodeShardRecord writes a record as a shard holds it: the keys of
+// repodata.json in the same order, sha256 and md5 as bytes.
+func encodeShardRecord(enc *msgpack.Encoder, r *Record) error {
+	md5, err := hex.DecodeString(r.MD5)
+	if err != nil {
+		return fmt.Errorf("conda: md5 of %s is not hex", r.Name)
 	}
-	if out.Depends == nil {
-		out.Depends = []string{}
+	sha, err := hex.DecodeString(r.SHA256)
+	if err != nil {
+		return fmt.Errorf("conda: sha256 of %s is not hex", r.Name)
 	}
-	var err error
-	if out.MD5, err = hex.DecodeString(r.MD5); err != nil {
-		return out, fmt.Errorf("conda: md5 of %s is not hex", r.Name)
-	}
-	if out.SHA256, err = hex.DecodeString(r.SHA256); err != nil {
-		return out, fmt.Errorf("conda: sha256 of %s is not hex", r.Name)
-	}
+	var noarch any
 	if len(r.Noarch) > 0 {
-		if err := json.Unmarshal(r.Noarch, &out.Noarch); err != nil {
-			return out, fmt.Errorf("conda: noarch of %s: %w", r.Name, err)
+		if err := json.Unmarshal(r.Noarch, &noarch); err != nil {
+			return fmt.Errorf("conda: noarch of %s: %w", r.Name, err)
 		}
 	}
-	return out, nil
+	n := 9 // build, build_number, depends, md5, name, sha256, size, subdir, version
+	for _, set := range []bool{len(r.Constrains) > 0, r.Features != "", r.License != "", r.LicenseFamily != "", noarch != nil, r.Timestamp != 0, r.TrackFeatures != ""} {
+		if set {
+			n++
+		}
+	}
+	w := msgWriter{enc: enc}
+	w.do(func() error { return enc.EncodeMapLen(n) })
+	w.str("build", r.Build)
+	w.key("build_number")
+	w.do(func() error { return enc.EncodeInt(int64(r.BuildNumber)) })
+	if len(r.Constrains) > 0 {
+		w.strs("constrains", r.Constrains)
+	}
+	w.strs("depends", r.Depends)
+	w.optStr("features", r.Features)
+	w.optStr("license", r.License)
+	w.optStr("license_family", r.LicenseFamily)
+	w.key("md5")
+	w.do(func() error { return enc.EncodeBytes(md5) })
+	w.str("name", r.Name)
+	if noarch != nil {
+		w.key("noarch")
+		w.do(func() error { return enc.Encode(noarch) })
+	}
+	w.key("sha256")
+	w.do(func() error { return enc.EncodeBytes(sha) })
+	w.key("size")
+	w.do(func() error { return enc.EncodeInt(r.Size) })
+	w.str("subdir", r.Subdir)
+	if r.Timestamp != 0 {
+		w.key("timestamp")
+		w.do(func() error { return enc.EncodeInt(r.Timestamp) })
+	}
+	w.optStr("track_features", r.TrackFeatures)
+	w.str("version", r.Version)
+	return w.err
+}
+
+// msgWriter keeps the first error of a run of encoder calls.
+type msgWriter struct {
+	enc *msgpack.Encoder
+	err error
+}
+
+func (w *msgWriter) do(fn func() error) {
+	if w.err == nil {
+		w.err = fn()
+	}
+}
+func (w *msgWriter) key(k string) { w.do(func() error { return w.enc.EncodeString(k) }) }
+func (w *msgWriter) str(k, v string) {
+	w.key(k)
+	w.do(func() error { return w.enc.EncodeString(v) })
+}
+func (w *msgWriter) optStr(k, v string) {
+	if v != "" {
+		w.str(k, v)
+	}
+}
+func (w *msgWriter) strs(k string, vs []string) {
+	w.key(k)
+	w.do(func() error { return w.enc.EncodeArrayLen(len(vs)) })
+	for _, v := range vs {
+		w.do(func() error { return w.enc.EncodeString(v) })
+	}
 }
 
 // EncodeShard encodes the shard of one package name (files all of that
@@ -119,7 +163,7 @@ func EncodeShard(files []File) ([]byte, [32]byte, error) {
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
-	zst := bytes.Clone(zstdEncoder().EncodeAll(buf.Bytes(), nil))
+	zst := bytes.Clone(shardEncoder().EncodeAll(buf.Bytes(), nil))
 	return zst, sha256.Sum256(zst), nil
 }
 
@@ -131,14 +175,10 @@ func encodeRecords(enc *msgpack.Encoder, key string, files []*File) error {
 		return err
 	}
 	for _, f := range files {
-		rec, err := toShardRecord(&f.Record)
-		if err != nil {
-			return err
-		}
 		if err := enc.EncodeString(f.Filename); err != nil {
 			return err
 		}
-		if err := enc.Encode(&rec); err != nil {
+		if err := encodeShardRecord(enc, &f.Record); err != nil {
 			return err
 		}
 	}
@@ -186,5 +226,15 @@ func EncodeShardIndex(subdir string, created time.Time, entries []ShardEntry) ([
 	if err != nil {
 		return nil, err
 	}
-	return bytes.Clone(zstdEncoder().EncodeAll(buf.Bytes(), make([]byte, 0, buf.Len()))), nil
+	return bytes.Clone(shardEncoder().EncodeAll(buf.Bytes(), make([]byte, 0, buf.Len()))), nil
 }
+
+// shardEncoder compresses shards and indexes: small inputs, encoded by as
+// many goroutines as there are cores during a build.
+var shardEncoder = sync.OnceValue(func() *zstd.Encoder {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		panic(err) // only on invalid options
+	}
+	return enc
+})

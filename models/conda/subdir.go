@@ -1,11 +1,13 @@
 package conda
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -84,18 +86,59 @@ func (s *Subdir) Apply(changes map[string][]File) (*Subdir, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	return s.applyEncoded(keys, encodeNames(keys, changes))
+}
+
+// NameFiles is one package name's files, sorted by file name.
+type NameFiles struct {
+	Name  string
+	Files []File
+}
+
+// BuildSubdir builds a subdir from every name's files as they arrive on
+// names (in any order), encoding on every core while they are still read.
+func BuildSubdir(subdir string, names <-chan NameFiles) (*Subdir, error) {
+	var (
+		mu      sync.Mutex
+		keys    []string
+		results = map[string]encodedName{}
+		wg      sync.WaitGroup
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for nf := range names {
+				var e encodedName
+				e.nm, e.tar, e.conda, e.err = encodeName(nf.Name, nf.Files)
+				mu.Lock()
+				keys = append(keys, nf.Name)
+				results[nf.Name] = e
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(keys)
+	encoded := make([]encodedName, len(keys))
+	for i, k := range keys {
+		encoded[i] = results[k]
+	}
+	return (&Subdir{subdir: subdir}).applyEncoded(keys, encoded)
+}
+
+// applyEncoded is Apply once the changed names (keys, sorted) are encoded.
+func (s *Subdir) applyEncoded(keys []string, encoded []encodedName) (*Subdir, error) {
 	fresh := make(map[string]*Name, len(keys))
 	frags := make(map[string][2][]byte, len(keys))
-	for _, k := range keys {
-		files := changes[k]
-		if len(files) == 0 {
-			continue
+	for i, k := range keys {
+		e := encoded[i]
+		if e.err != nil {
+			return nil, e.err
 		}
-		nm, tar, conda, err := encodeName(k, files)
-		if err != nil {
-			return nil, err
+		if e.nm != nil {
+			fresh[k], frags[k] = e.nm, [2][]byte{e.tar, e.conda}
 		}
-		fresh[k], frags[k] = nm, [2][]byte{tar, conda}
 	}
 	out := &Subdir{subdir: s.subdir}
 	out.names = mergeNames(s.names, keys, fresh)
@@ -118,6 +161,42 @@ func (s *Subdir) Apply(changes map[string][]File) (*Subdir, error) {
 	return out, nil
 }
 
+type encodedName struct {
+	nm         *Name
+	tar, conda []byte
+	err        error
+}
+
+// encodeNames encodes the names in keys (none for a name without files),
+// on every core when there are many: a cold build encodes them all.
+func encodeNames(keys []string, changes map[string][]File) []encodedName {
+	out := make([]encodedName, len(keys))
+	workers := runtime.GOMAXPROCS(0)
+	if len(keys) < 64 {
+		workers = 1
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(keys) {
+					return
+				}
+				if files := changes[keys[i]]; len(files) > 0 {
+					e := &out[i]
+					e.nm, e.tar, e.conda, e.err = encodeName(keys[i], files)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // encodeName builds one name's shard and its repodata.json runs.
 func encodeName(name string, files []File) (*Name, []byte, []byte, error) {
 	nm := &Name{Name: name, count: len(files)}
@@ -125,21 +204,7 @@ func encodeName(name string, files []File) (*Name, []byte, []byte, error) {
 	if nm.Shard, nm.Hash, err = EncodeShard(files); err != nil {
 		return nil, nil, nil, err
 	}
-	var tar, conda bytes.Buffer
-	enc := func(w *bytes.Buffer, f *File) error {
-		key, _ := json.Marshal(f.Filename)
-		w.Write(key)
-		w.WriteByte(':')
-		var rec bytes.Buffer
-		e := json.NewEncoder(&rec)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(&f.Record); err != nil {
-			return err
-		}
-		w.Write(bytes.TrimSuffix(rec.Bytes(), []byte("\n")))
-		w.WriteByte(',')
-		return nil
-	}
+	var tar, conda []byte
 	for i := range files {
 		f := &files[i]
 		if f.Added.After(nm.newest) {
@@ -147,15 +212,19 @@ func encodeName(name string, files []File) (*Name, []byte, []byte, error) {
 		}
 		switch FormatOf(f.Filename) {
 		case TarBz2:
-			err = enc(&tar, f)
+			tar = appendFileJSON(tar, f)
 		case Conda:
-			err = enc(&conda, f)
-		}
-		if err != nil {
-			return nil, nil, nil, err
+			conda = appendFileJSON(conda, f)
 		}
 	}
-	return nm, bytes.Clone(tar.Bytes()), bytes.Clone(conda.Bytes()), nil
+	return nm, tar, conda, nil
+}
+
+// appendFileJSON appends `"<file>":{record},` as repodata.json lists it.
+func appendFileJSON(b []byte, f *File) []byte {
+	b = appendJSONString(b, f.Filename)
+	b = append(b, ':')
+	return append(appendRecordJSON(b, &f.Record), ',')
 }
 
 // mergeNames returns old with every name in keys (sorted) replaced by
