@@ -74,8 +74,9 @@ type forms struct {
 }
 
 func newForms(sub *conda.Subdir) *forms {
-	tag := func(kind string) string { return etagOf(append([]byte(kind+"\x00"), sub.Index...)) }
-	return &forms{indexETag: etagOf(sub.Index), jsonETag: tag("json"), zstETag: tag("zst"), gzipETag: tag("gzip")}
+	sum := sha256.Sum256(sub.Index) // hashed once: the index of a big subdir is a megabyte
+	tag := func(kind string) string { return etagOf(append([]byte(kind+"\x00"), sum[:]...)) }
+	return &forms{indexETag: tag("index"), jsonETag: tag("json"), zstETag: tag("zst"), gzipETag: tag("gzip")}
 }
 
 // NewRepodataCache returns an empty cache.
