@@ -193,11 +193,11 @@ func (s *repoSlot) shard(sum [32]byte) []byte {
 func (rc *RepodataCache) account(k repoKey, s *repoSlot, size int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.resize(k, s, size)
+	rc.setSize(k, s, size)
 }
 
-// resize is account with mu held.
-func (rc *RepodataCache) resize(k repoKey, s *repoSlot, size int) {
+// setSize is account with mu held.
+func (rc *RepodataCache) setSize(k repoKey, s *repoSlot, size int) {
 	if rc.slots[k] != s {
 		return // dropped meanwhile
 	}
@@ -242,7 +242,7 @@ func (e *repoEntry) zstd(rc *RepodataCache, s *repoSlot) ([]byte, error) {
 			err = w.Close()
 		}
 		e.zst, e.zstErr = bytes.Clone(buf.Bytes()), err
-		rc.grow(s, len(e.zst))
+		rc.addBytes(s, len(e.zst))
 	})
 	return e.zst, e.zstErr
 }
@@ -259,18 +259,18 @@ func (e *repoEntry) gzip(rc *RepodataCache, s *repoSlot) ([]byte, error) {
 			err = w.Close()
 		}
 		e.gz, e.gzErr = bytes.Clone(buf.Bytes()), err
-		rc.grow(s, len(e.gz))
+		rc.addBytes(s, len(e.gz))
 	})
 	return e.gz, e.gzErr
 }
 
-// grow counts bytes added to an entry after it was stored.
-func (rc *RepodataCache) grow(s *repoSlot, n int) {
+// addBytes counts bytes added to an entry after it was stored.
+func (rc *RepodataCache) addBytes(s *repoSlot, n int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for k, cur := range rc.slots {
 		if cur == s {
-			rc.resize(k, s, s.size+n)
+			rc.setSize(k, s, s.size+n)
 			return
 		}
 	}
