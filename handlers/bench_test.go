@@ -25,16 +25,14 @@ func seeded(b *testing.B) (*models.Store, *models.Channel) {
 }
 
 // BenchmarkRepodataBuild10k measures a cache miss: reading 10,000 artifact
-// rows and encoding repodata.json plus its .zst.
+// rows and encoding every shard, the shard index and repodata.json's blocks.
 func BenchmarkRepodataBuild10k(b *testing.B) {
 	s, ch := seeded(b)
 	b.ResetTimer()
 	for b.Loop() {
-		e, err := handlers.BuildRepodata(b.Context(), s, ch.ID, 0, "linux-64")
-		if err != nil {
+		if _, _, err := handlers.NewRepodataCache().Get(b.Context(), s, ch, 0, "linux-64"); err != nil {
 			b.Fatal(err)
 		}
-		_ = e
 	}
 }
 

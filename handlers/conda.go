@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io/fs"
@@ -10,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,120 +16,11 @@ import (
 	"gatehouse/models/conda"
 )
 
-// RepodataCache keeps built repodata per channel, subchannel and subdir. An
-// entry is good while the channel's generation (stored in the database and
-// bumped by every upload and delete) is unchanged, so every instance sharing
-// the database notices a change on its next request.
-type RepodataCache struct {
-	mu      sync.RWMutex
-	entries map[repoKey]*repoEntry
-	build   sync.Mutex // one build at a time: a burst of misses builds once
-	bytes   int        // JSON and zst bytes held
-	max     int        // bound on bytes; past it, entries are dropped
-}
-
-type repoKey struct {
-	channel, sub uint
-	subdir       string
-}
-
-type repoEntry struct {
-	gen     int64
-	enc     conda.Encoded
-	etag    string
-	zstETag string
-}
-
-// NewRepodataCache returns an empty cache.
-func NewRepodataCache() *RepodataCache {
-	return &RepodataCache{entries: map[repoKey]*repoEntry{}, max: 96 << 20}
-}
-
-func (rc *RepodataCache) lookup(k repoKey, gen int64) *repoEntry {
-	rc.mu.RLock()
-	defer rc.mu.RUnlock()
-	if e := rc.entries[k]; e != nil && e.gen == gen {
-		return e
-	}
-	return nil
-}
-
-// Get returns the repodata for the place and subdir at the channel's
-// generation gen, building it when missing or stale.
-func (rc *RepodataCache) Get(ctx context.Context, store *models.Store, ch *models.Channel, subID uint, subdir string) (*repoEntry, error) {
-	k := repoKey{ch.ID, subID, subdir}
-	if e := rc.lookup(k, ch.Generation); e != nil {
-		return e, nil
-	}
-	rc.build.Lock()
-	defer rc.build.Unlock()
-	if e := rc.lookup(k, ch.Generation); e != nil {
-		return e, nil
-	}
-	e, err := BuildRepodata(ctx, store, ch.ID, subID, subdir)
-	if err != nil {
-		return nil, err
-	}
-	e.gen = ch.Generation // read before the rows: never newer than what was built
-	rc.mu.Lock()
-	rc.drop(k)
-	for old := range rc.entries { // over the bound: drop arbitrary entries; rebuilding is cheap
-		if rc.bytes+e.size() <= rc.max {
-			break
-		}
-		rc.drop(old)
-	}
-	rc.entries[k] = e
-	rc.bytes += e.size()
-	rc.mu.Unlock()
-	return e, nil
-}
-
-// drop removes one entry; the caller holds mu.
-func (rc *RepodataCache) drop(k repoKey) {
-	if e := rc.entries[k]; e != nil {
-		rc.bytes -= e.size()
-		delete(rc.entries, k)
-	}
-}
-
-func (e *repoEntry) size() int { return len(e.enc.JSON) + len(e.enc.Zst) }
-
-// Forget drops a channel's entries (after the channel is deleted).
-func (rc *RepodataCache) Forget(channelID uint) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	for k := range rc.entries {
-		if k.channel == channelID {
-			rc.drop(k)
-		}
-	}
-}
-
-// BuildRepodata reads a place's artifacts for subdir and encodes repodata.
-func BuildRepodata(ctx context.Context, store *models.Store, channelID, subID uint, subdir string) (*repoEntry, error) {
-	arts, err := store.Artifacts(ctx, channelID, models.ArtifactFilter{SubchannelID: subID, Subdir: subdir})
-	if err != nil {
-		return nil, err
-	}
-	files := make([]conda.File, len(arts))
-	for i := range arts {
-		files[i] = conda.File{Filename: arts[i].Filename, Record: arts[i].Record()}
-	}
-	enc, err := conda.Encode(conda.BuildRepodata(subdir, files))
-	if err != nil {
-		return nil, err
-	}
-	return &repoEntry{enc: enc, etag: etagOf(enc.JSON), zstETag: etagOf(enc.Zst)}, nil
-}
-
-func etagOf(b []byte) string {
-	sum := sha256.Sum256(b)
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
 // Repo serves the conda channel protocol under /api/repo/:
-// <channel>[/<sub>]/<subdir>/repodata.json(.zst) and
+// <channel>[/<sub>]/<subdir>/repodata.json(.zst), the CEP-16 shard index
+// <channel>[/<sub>]/<subdir>/repodata_shards.msgpack.zst and its shards
+// <channel>[/<sub>]/<subdir>/shards/<sha256>.msgpack.zst,
+// <channel>[/<sub>]/channeldata.json, and
 // <channel>[/<sub>]/<subdir>/<filename>. A channel the caller cannot read
 // answers exactly like one that does not exist.
 func (h *Handlers) Repo(c echo.Context) error {
@@ -148,50 +36,163 @@ func (h *Handlers) Repo(c echo.Context) error {
 			parts[i] = dec
 		}
 	}
-	var name, sub, subdir, file string
-	switch len(parts) {
-	case 3:
-		name, subdir, file = parts[0], parts[1], parts[2]
-	case 4:
-		name, sub, subdir, file = parts[0], parts[1], parts[2], parts[3]
-	default:
+	r, ok := parseRepoPath(parts)
+	if !ok {
 		return models.ErrNotFound
 	}
-	if name == "" || file == "" || !conda.IsSubdir(subdir) {
-		return models.ErrNotFound
-	}
-	p, err := h.channelAt(c, name, sub, access.Read)
+	p, err := h.channelAt(c, r.name, r.sub, access.Read)
 	if err != nil {
 		return err // below read: 404, the same answer as a channel that does not exist
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	switch {
+	case r.channeldata:
+		return h.channeldata(c, p)
+	case r.shard:
+		return h.serveShard(c, p, r.subdir, r.file)
+	}
+	switch r.file {
+	case "repodata.json", "current_repodata.json", "repodata.json.zst", conda.ShardIndexFile:
+		return h.serveRepodata(c, p, r.subdir, r.file)
+	}
+	return h.download(c, p, r.subdir, r.file)
+}
+
+// repoPath is what a path under /api/repo/ names.
+type repoPath struct {
+	name, sub, subdir, file string
+	shard, channeldata      bool
+}
+
+// parseRepoPath reads <channel>[/<sub>]/<subdir>/[shards/]<file> and
+// <channel>[/<sub>]/channeldata.json. Subchannels cannot be named like
+// subdirs, so the shapes never overlap.
+func parseRepoPath(parts []string) (repoPath, bool) {
+	var r repoPath
+	n := len(parts)
+	if n >= 2 && n <= 3 && parts[n-1] == "channeldata.json" {
+		r.name, r.channeldata = parts[0], true
+		if n == 3 {
+			r.sub = parts[1]
+		}
+		return r, r.name != "" && (n == 2 || r.sub != "")
+	}
+	if n >= 4 && parts[n-2] == "shards" && conda.IsSubdir(parts[n-3]) {
+		r.shard = true
+		parts = append(parts[:n-2:n-2], parts[n-1])
+		n--
+	}
+	switch n {
+	case 3:
+		r.name, r.subdir, r.file = parts[0], parts[1], parts[2]
+	case 4:
+		r.name, r.sub, r.subdir, r.file = parts[0], parts[1], parts[2], parts[3]
+	default:
+		return r, false
+	}
+	return r, r.name != "" && r.file != "" && conda.IsSubdir(r.subdir)
+}
+
+// serveRepodata answers repodata.json (gzip when the client takes it),
+// repodata.json.zst and the shard index from the cache.
+func (h *Handlers) serveRepodata(c echo.Context, p place, subdir, file string) error {
+	e, slot, err := h.Repodata.Get(c.Request().Context(), h.Store, p.Ch, p.SubID(), subdir)
+	if err != nil {
+		return err
+	}
+	hdr := c.Response().Header()
 	switch file {
-	case "repodata.json", "current_repodata.json", "repodata.json.zst":
-		e, err := h.Repodata.Get(c.Request().Context(), h.Store, p.Ch, p.SubID(), subdir)
+	case conda.ShardIndexFile:
+		hdr.Set("Cache-Control", cacheScope(p)+", max-age=60")
+		return serveBytes(c, "application/octet-stream", e.indexETag, e.sub.Index)
+	case "repodata.json.zst":
+		if etagMatches(c.Request().Header.Get("If-None-Match"), e.zstETag) {
+			return notModified(c, e.zstETag)
+		}
+		zst, err := e.zstd(h.Repodata, slot)
 		if err != nil {
 			return err
 		}
-		if file != "repodata.json.zst" { // current_repodata may be the full repodata
-			return serveBytes(c, "application/json", e.etag, e.enc.JSON)
-		}
-		return serveBytes(c, "application/zstd", e.zstETag, e.enc.Zst)
+		return serveBytes(c, "application/zstd", e.zstETag, zst)
 	}
-	return h.download(c, p, subdir, file)
+	// repodata.json; current_repodata.json may be the full repodata.
+	hdr.Add("Vary", "Accept-Encoding")
+	if acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
+		if etagMatches(c.Request().Header.Get("If-None-Match"), e.gzipETag) {
+			return notModified(c, e.gzipETag)
+		}
+		gz, err := e.gzip(h.Repodata, slot)
+		if err != nil {
+			return err
+		}
+		hdr.Set("Content-Encoding", "gzip")
+		return serveBytes(c, "application/json", e.gzipETag, gz)
+	}
+	return serveParts(c, "application/json", e.jsonETag, e.sub.JSONParts())
+}
+
+// serveShard answers one CEP-16 shard by its sha256. Shards never change,
+// so clients and caches keep them; a hash this subdir does not know (or a
+// malformed one) is a 404 like any missing file.
+func (h *Handlers) serveShard(c echo.Context, p place, subdir, file string) error {
+	sum, ok := conda.ParseShardName(file)
+	if !ok {
+		return models.ErrNotFound
+	}
+	_, slot, err := h.Repodata.Get(c.Request().Context(), h.Store, p.Ch, p.SubID(), subdir)
+	if err != nil {
+		return err
+	}
+	body := slot.shard(sum)
+	if body == nil {
+		return models.ErrNotFound
+	}
+	c.Response().Header().Set("Cache-Control", cacheScope(p)+", max-age=31536000, immutable")
+	return serveBytes(c, "application/octet-stream", `"`+hex.EncodeToString(sum[:])+`"`, body)
+}
+
+// cacheScope says whether shared caches may keep a channel's answers.
+func cacheScope(p place) string {
+	if p.Ch.Public {
+		return "public"
+	}
+	return "private"
 }
 
 // serveBytes answers with body, or 304 when the client's ETag matches.
 func serveBytes(c echo.Context, ctype, etag string, body []byte) error {
+	return serveParts(c, ctype, etag, [][]byte{body})
+}
+
+// serveParts answers with the parts written in order (no copy into one
+// buffer), or 304 when the client's ETag matches.
+func serveParts(c echo.Context, ctype, etag string, parts [][]byte) error {
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return notModified(c, etag)
+	}
 	hdr := c.Response().Header()
 	hdr.Set("ETag", etag)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
-		return c.NoContent(http.StatusNotModified)
+	n := 0
+	for _, p := range parts {
+		n += len(p)
 	}
-	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(n))
+	hdr.Set(echo.HeaderContentType, ctype)
+	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method == http.MethodHead {
-		hdr.Set(echo.HeaderContentType, ctype)
-		return c.NoContent(http.StatusOK)
+		return nil
 	}
-	return c.Blob(http.StatusOK, ctype, body)
+	for _, p := range parts {
+		if _, err := c.Response().Write(p); err != nil {
+			return nil // the client went away; nothing to tell it
+		}
+	}
+	return nil
+}
+
+func notModified(c echo.Context, etag string) error {
+	c.Response().Header().Set("ETag", etag)
+	return c.NoContent(http.StatusNotModified)
 }
 
 func etagMatches(header, etag string) bool {

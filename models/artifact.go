@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -40,9 +41,61 @@ func mustJSON(v any) string {
 func (a *Artifact) DependsList() []string { return stringList(a.Depends) }
 
 func stringList(s string) []string {
+	if out, ok := quickStringList(s); ok {
+		return out
+	}
 	out := []string{}
 	_ = json.Unmarshal([]byte(s), &out)
 	return out
+}
+
+// quickStringList reads the compact arrays json.Marshal stores (["a","b"])
+// without encoding/json: a cold repodata build reads every row's lists.
+// Anything unusual is left to encoding/json.
+func quickStringList(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	out := []string{}
+	rest := s[1 : len(s)-1]
+	for rest != "" {
+		if rest[0] != '"' {
+			return nil, false
+		}
+		end, escaped := 1, false
+		for ; end < len(rest) && rest[end] != '"'; end++ {
+			if rest[end] == '\\' {
+				if end+1 < len(rest) && rest[end+1] == 'u' && end+5 < len(rest) && rest[end+2:end+4] == "00" {
+					escaped = true // \u003c and friends, as json.Marshal writes <, > and &
+					end += 5
+					continue
+				}
+				return nil, false
+			}
+		}
+		if end == len(rest) {
+			return nil, false
+		}
+		v := rest[1:end]
+		if escaped {
+			var err error
+			if v, err = strconv.Unquote(`"` + v + `"`); err != nil {
+				return nil, false
+			}
+		}
+		out = append(out, v)
+		rest = rest[end+1:]
+		if rest != "" {
+			if rest[0] != ',' {
+				return nil, false
+			}
+			rest = rest[1:]
+			if rest == "" {
+				return nil, false
+			}
+		}
+	}
+	return out, true
 }
 
 // Record is the artifact as a repodata.json entry.
@@ -55,6 +108,10 @@ func (a *Artifact) Record() conda.Record {
 		Size: a.Size, Subdir: a.Subdir, Timestamp: a.Timestamp, Version: a.Version,
 		Noarch: extra.Noarch, TrackFeatures: extra.TrackFeatures, Features: extra.Features,
 	}
+}
+
+func (a *Artifact) subdirKey() SubdirKey {
+	return SubdirKey{ChannelID: a.ChannelID, SubchannelID: a.SubchannelID, Subdir: a.Subdir}
 }
 
 // AddArtifact records an uploaded artifact. The same file name in the same
@@ -105,6 +162,9 @@ func (s *Store) AddArtifactWith(ctx context.Context, a *Artifact, overwrite bool
 			if isDuplicate(err) {
 				return Conflict("%s/%s already exists here; upload with overwrite to replace it.", a.Subdir, a.Filename)
 			}
+			return err
+		}
+		if err := touchNames(tx, a.subdirKey(), a.Name); err != nil {
 			return err
 		}
 		if place != nil {
@@ -162,7 +222,10 @@ func (s *Store) DeleteArtifact(ctx context.Context, channelID, subchannelID uint
 		if err := tx.Delete(&a).Error; err != nil {
 			return err
 		}
-		return bumpGeneration(tx, channelID)
+		if err := bumpGeneration(tx, channelID); err != nil {
+			return err
+		}
+		return touchNames(tx, a.subdirKey(), a.Name)
 	})
 	if err != nil {
 		return nil, err

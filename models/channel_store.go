@@ -131,6 +131,7 @@ func (s *Store) DeleteChannel(ctx context.Context, id uint) (*Channel, []string,
 			args  []any
 		}{
 			{&Artifact{}, "channel_id = ?", []any{id}},
+			{&PackageName{}, "channel_id = ?", []any{id}},
 			{&Subchannel{}, "channel_id = ?", []any{id}},
 			{&Grant{}, "resource_type = ? AND resource_id = ?", []any{ResourceChannel, id}},
 			{&Channel{}, "id = ?", []any{id}},
@@ -226,8 +227,10 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 		if err := q.Distinct().Pluck("sha256", &shas).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("channel_id = ? AND subchannel_id = ?", ch.ID, sub.ID).Delete(&Artifact{}).Error; err != nil {
-			return err
+		for _, model := range []any{&Artifact{}, &PackageName{}} {
+			if err := tx.Where("channel_id = ? AND subchannel_id = ?", ch.ID, sub.ID).Delete(model).Error; err != nil {
+				return err
+			}
 		}
 		return tx.Delete(&sub).Error
 	})

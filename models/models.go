@@ -4,7 +4,7 @@ package models
 // TestModelsMatchSchema. The schema itself comes from migrations/.
 var allModels = []any{
 	&Role{}, &User{}, &Team{}, &Grant{}, &AuditEvent{}, &Setting{},
-	&Channel{}, &Subchannel{}, &Artifact{},
+	&Channel{}, &Subchannel{}, &Artifact{}, &PackageName{},
 	&Page{},
 	&Token{},
 }

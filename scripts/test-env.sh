@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready for `make test`: npm packages (Tailwind, the
-# browser-test driver), Debian's Chromium, conda's own package tool (cph,
+# browser-test driver, rattler's JS bindings), Debian's Chromium, conda's own package tool (cph,
 # to check our package handling against it) and a running PostgreSQL.
 # Prints the environment the tests need as `export` lines on stdout.
 set -euo pipefail
@@ -15,7 +15,7 @@ apt_install() {
 }
 
 # npm packages, pinned by package-lock.json.
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@conda-org/rattler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi

@@ -28,12 +28,6 @@ type Record struct {
 	Version       string          `json:"version"`
 }
 
-// File is a record with the file name it is listed under.
-type File struct {
-	Filename string
-	Record   Record
-}
-
 // Repodata is repodata.json for one subdir.
 type Repodata struct {
 	Info            RepodataInfo      `json:"info"`

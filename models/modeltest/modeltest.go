@@ -118,6 +118,12 @@ func Name(t testing.TB) string {
 // SeedArtifacts inserts n artifact rows (no files) into a channel's subdir,
 // for benchmarks and load tests of repodata. Rows look like real packages.
 func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, subdir string, n int) error {
+	return SeedBuilds(ctx, s, ch, subdir, n, 4)
+}
+
+// SeedBuilds is SeedArtifacts with perName builds of each package name
+// (channels that keep every nightly build have many).
+func SeedBuilds(ctx context.Context, s *models.Store, ch *models.Channel, subdir string, n, perName int) error {
 	const batch = 500
 	rows := make([]models.Artifact, 0, batch)
 	flush := func() error {
@@ -129,7 +135,7 @@ func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, sub
 		return err
 	}
 	for i := range n {
-		name := fmt.Sprintf("pkg%05d", i/4)
+		name := fmt.Sprintf("pkg%05d", i/perName)
 		ver := fmt.Sprintf("1.%d.%d", i%4, i%7)
 		build := fmt.Sprintf("py312h%07x_%d", i, i%3)
 		ext := ".conda"
@@ -153,7 +159,11 @@ func SeedArtifacts(ctx context.Context, s *models.Store, ch *models.Channel, sub
 	if err := flush(); err != nil {
 		return err
 	}
-	return s.DB().WithContext(ctx).Model(ch).UpdateColumn("generation", ch.Generation+1).Error
+	names := make([]string, 0, n/perName+1)
+	for i := 0; i < n; i += perName {
+		names = append(names, fmt.Sprintf("pkg%05d", i/perName))
+	}
+	return s.TouchNames(ctx, models.SubdirKey{ChannelID: ch.ID, Subdir: subdir}, names)
 }
 
 // SeedTokens fills s with n scope tokens (artifact:download,

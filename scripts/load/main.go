@@ -40,7 +40,17 @@ func main() {
 	n := flag.Int("artifacts", 10_000, "artifacts to seed")
 	dur := flag.Duration("d", 5*time.Second, "how long each scenario runs")
 	workers := flag.Int("c", 4, "concurrent workers")
+	big := flag.Bool("big", false, "measure big channels instead (shards, cold start, memory, wrk against nginx)")
+	db := flag.String("db", "", "with -big: a PostgreSQL URL to measure on (a schema of its own); SQLite when empty")
+	conns := flag.Int("conns", 32, "with -big: wrk connections")
 	flag.Parse()
+	if *big {
+		if err := runBig(*db, *n, *dur, *conns); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*n, *dur, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -294,7 +304,7 @@ func startNginx(dir string, body []byte) (string, func(), error) {
 	ln.Close()
 	conf := fmt.Sprintf(`daemon off; worker_processes auto; pid %[1]s/nginx.pid; error_log %[1]s/error.log;
 events { worker_connections 256; }
-http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; gzip_static on;
   types { application/json json; }
   client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
   server { listen %[2]s; root %[1]s/www; } }
