@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/blobs"
 	"gatehouse/models/conda"
 )
 
@@ -204,24 +206,76 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// download serves an artifact file with Range, If-Range and HEAD support.
+// download serves an artifact file with Range, conditional requests and
+// HEAD; with S3 and DownloadRedirect, a GET is answered with a redirect to
+// a short-lived presigned URL instead.
 func (h *Handlers) download(c echo.Context, p place, subdir, file string) error {
-	a, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), subdir, file)
+	ctx := c.Request().Context()
+	a, err := h.Store.Artifact(ctx, p.Ch.ID, p.SubID(), subdir, file)
 	if err != nil {
 		return err
 	}
-	f, err := h.Blobs.Open(a.SHA256)
-	if errors.Is(err, fs.ErrNotExist) {
-		h.Log.Error("blobs: artifact without its file", "channel", p.Path(), "file", file, "sha256", a.SHA256)
-		return models.ErrNotFound
+	if ps, ok := h.Blobs.(blobs.Presigner); ok && h.Cfg.DownloadRedirect && c.Request().Method == http.MethodGet {
+		u, err := ps.PresignGet(ctx, a.SHA256, a.Filename, presignTTL)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.Redirect(http.StatusFound, u)
 	}
+	r, err := h.Blobs.Open(ctx, a.SHA256, a.Size)
 	if err != nil {
-		return err
+		return h.missingBlob(c, p, a, err)
 	}
-	defer f.Close()
+	defer r.Close()
 	hdr := c.Response().Header()
 	hdr.Set(echo.HeaderContentType, "application/octet-stream")
 	hdr.Set("ETag", `"`+a.SHA256+`"`)
-	http.ServeContent(c.Response(), c.Request(), a.Filename, a.CreatedAt, f)
+	w := &readyWriter{ResponseWriter: c.Response(), ready: r.Ready, head: c.Request().Method == http.MethodHead}
+	http.ServeContent(w, c.Request(), a.Filename, a.CreatedAt, r)
+	if w.err != nil {
+		for _, k := range []string{"Content-Length", "Content-Range", "Content-Type", "Accept-Ranges", "Last-Modified", "ETag"} {
+			hdr.Del(k)
+		}
+		return h.missingBlob(c, p, a, w.err)
+	}
 	return nil
+}
+
+// presignTTL is how long a download redirect stays valid.
+const presignTTL = 5 * time.Minute
+
+// missingBlob answers a blob that could not be read: gone (a 404, and worth
+// a log line: a row should never lack its file) or storage unavailable.
+func (h *Handlers) missingBlob(c echo.Context, p place, a *models.Artifact, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		h.Log.Error("blobs: artifact without its file", "channel", p.Path(), "file", a.Filename, "sha256", a.SHA256)
+		return models.ErrNotFound
+	}
+	return h.storageFault(c, err)
+}
+
+// readyWriter opens the blob (ready) just before a 200 or 206 status goes
+// out, so a storage fault can still be answered with a clean error.
+type readyWriter struct {
+	http.ResponseWriter
+	ready func() error
+	head  bool
+	err   error
+}
+
+func (w *readyWriter) WriteHeader(code int) {
+	if code < 300 && !w.head {
+		if w.err = w.ready(); w.err != nil {
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *readyWriter) Write(b []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	return w.ResponseWriter.Write(b)
 }

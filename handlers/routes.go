@@ -28,7 +28,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
 
 	// Public: no sign-in.
-	live, ready := web.Health(h.Store)
+	live, ready := web.Health(h.Store, h.Blobs.Check)
 	e.GET("/healthz", live)
 	e.GET("/readyz", ready)
 	e.GET("/static/*", echo.WrapHandler(h.Assets.Handler()))
