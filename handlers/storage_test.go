@@ -243,3 +243,63 @@ func TestStorageOutage(t *testing.T) {
 		})
 	}
 }
+
+// Sweeping with no grace period at all, over and over, beside uploads of
+// the same files into several channels and deletes: every recorded
+// artifact keeps its file (an upload puts back, under the blob's lock, a
+// blob collected between its put and its row).
+func TestSweepBesideUploadsLosesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		channels := []string{"one", "two", "three"}
+		for _, ch := range channels {
+			mustChannel(t, adm, ch, "public")
+		}
+		var pkgs []condatest.Pkg
+		var files [][]byte
+		for i := range 4 {
+			p := condatest.Pkg{Name: "swept" + strconv.Itoa(i)}
+			pkgs, files = append(pkgs, p), append(files, condatest.Build(t, p, conda.Conda))
+		}
+		var stop atomic.Bool
+		sweeps := 0
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for !stop.Load() {
+				if _, err := srv.Store.Sweep(t.Context(), srv.Blobs, -time.Hour); err != nil {
+					t.Errorf("sweep: %v", err)
+					return
+				}
+				sweeps++
+			}
+		}()
+		for round := range 4 {
+			for _, ch := range channels {
+				for i, p := range pkgs {
+					want(t, uploadTo(t, adm, ch, "?overwrite=true", p.Filename(conda.Conda), files[i]), http.StatusCreated)
+				}
+			}
+			gone := pkgs[round].Filename(conda.Conda)
+			want(t, adm.Do(http.MethodDelete, "/api/channels/one/artifacts/linux-64/"+gone, nil, "", false), http.StatusNoContent)
+		}
+		stop.Store(true)
+		<-done
+		if sweeps < 2 {
+			t.Fatalf("only %d sweeps ran beside the uploads", sweeps)
+		}
+		for _, ch := range channels {
+			for i, p := range pkgs {
+				res, body := get(t, srv.Anonymous(), "/api/repo/"+ch+"/linux-64/"+p.Filename(conda.Conda), nil)
+				if ch == "one" && i == len(pkgs)-1 { // deleted in the last round
+					want(t, &handlertest.Response{StatusCode: res.StatusCode}, http.StatusNotFound)
+					continue
+				}
+				if res.StatusCode != http.StatusOK || !bytes.Equal(body, files[i]) {
+					t.Errorf("%s/%s lost its file: %d", ch, p.Filename(conda.Conda), res.StatusCode)
+				}
+			}
+		}
+		t.Logf("%d sweeps", sweeps)
+	})
+}
