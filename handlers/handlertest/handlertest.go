@@ -100,6 +100,10 @@ func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 	return &Server{URL: ts.URL, Store: store, Cfg: cfg, Blobs: bs, t: t}
 }
 
+// Connect returns a Server for a Gatehouse that runs elsewhere (another
+// process), to make clients for it.
+func Connect(t testing.TB, url string) *Server { return &Server{URL: url, t: t} }
+
 // Client is an HTTP client with a cookie jar, like one browser.
 type Client struct {
 	S    *Server
