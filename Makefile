@@ -32,9 +32,12 @@ bench:
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
 	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; } || \
 	  echo "bench: nginx unavailable; the load program compares with Go's file server only"
+	@command -v wrk >/dev/null || \
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@eval "$$(scripts/test-env.sh)" && \
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./... && \
-	go run ./scripts/load
+	go run ./scripts/load && \
+	go run ./scripts/blobload
 
 # A longer fuzzing run of the archive reader.
 fuzz:

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,7 +233,7 @@ func (h *Handlers) download(c echo.Context, p place, subdir, file string) error 
 	hdr := c.Response().Header()
 	hdr.Set(echo.HeaderContentType, "application/octet-stream")
 	hdr.Set("ETag", `"`+a.SHA256+`"`)
-	w := &readyWriter{ResponseWriter: c.Response(), ready: r.Ready, head: c.Request().Method == http.MethodHead}
+	w := &readyWriter{ResponseWriter: c.Response(), raw: c.Response().Writer, ready: r.Ready, head: c.Request().Method == http.MethodHead}
 	http.ServeContent(w, c.Request(), a.Filename, a.CreatedAt, r)
 	if w.err != nil {
 		for _, k := range []string{"Content-Length", "Content-Range", "Content-Type", "Accept-Ranges", "Last-Modified", "ETag"} {
@@ -256,13 +258,38 @@ func (h *Handlers) missingBlob(c echo.Context, p place, a *models.Artifact, err 
 }
 
 // readyWriter opens the blob (ready) just before a 200 or 206 status goes
-// out, so a storage fault can still be answered with a clean error.
+// out, so a storage fault can still be answered with a clean error. The
+// body bypasses Echo's writer (raw): files go out with sendfile, S3 objects
+// in large chunks.
 type readyWriter struct {
 	http.ResponseWriter
+	raw   http.ResponseWriter
 	ready func() error
 	head  bool
 	err   error
 }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// ReadFrom is how http.ServeContent sends the body (after WriteHeader).
+func (w *readyWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if lr, ok := src.(*io.LimitedReader); ok {
+		if f, ok := lr.R.(interface{ OSFile() *os.File }); ok {
+			if rf, ok := w.raw.(io.ReaderFrom); ok {
+				return rf.ReadFrom(&io.LimitedReader{R: f.OSFile(), N: lr.N})
+			}
+		}
+	}
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	return io.CopyBuffer(writerOnly{w.raw}, src, *buf)
+}
+
+// writerOnly hides a writer's ReadFrom, so io.CopyBuffer uses the buffer.
+type writerOnly struct{ io.Writer }
 
 func (w *readyWriter) WriteHeader(code int) {
 	if code < 300 && !w.head {

@@ -68,9 +68,15 @@ func (b *FileStore) Open(_ context.Context, sha string, _ int64) (Reader, error)
 	return fileReader{f}, nil
 }
 
-type fileReader struct{ *os.File }
+type fileReader struct{ f *os.File }
 
-func (fileReader) Ready() error { return nil }
+func (r fileReader) Read(p []byte) (int, error)                { return r.f.Read(p) }
+func (r fileReader) Seek(off int64, whence int) (int64, error) { return r.f.Seek(off, whence) }
+func (r fileReader) Close() error                              { return r.f.Close() }
+func (fileReader) Ready() error                                { return nil }
+
+// OSFile is the open file, so a download can be sent with sendfile.
+func (r fileReader) OSFile() *os.File { return r.f }
 
 // Stat implements Store.
 func (b *FileStore) Stat(_ context.Context, sha string) (Info, error) {
