@@ -150,9 +150,9 @@ func (h *Handlers) storageFault(c echo.Context, err error) error {
 	if !errors.Is(err, blobs.ErrUnavailable) {
 		return err
 	}
-	h.Log.Warn("blobs: storage unavailable", "err", err, "path", web.RedactPath(c.Request().URL.Path))
 	c.Response().Header().Set("Retry-After", "10")
-	return web.FailCode(http.StatusServiceUnavailable, "storage_unavailable", "The artifact storage is unreachable at the moment; nothing was changed. Try again shortly.")
+	fault := web.FailCode(http.StatusServiceUnavailable, "storage_unavailable", "The artifact storage is unreachable at the moment; nothing was changed. Try again shortly.")
+	return fmt.Errorf("%w (%v)", fault, err) // the one error log line keeps the cause
 }
 
 // bodyFault explains a failure to read the request body.
