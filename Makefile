@@ -33,10 +33,11 @@ bench:
 	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; } || \
 	  echo "bench: nginx unavailable; the load program compares with Go's file server only"
 	@command -v wrk >/dev/null || \
-	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	@eval "$$(scripts/test-env.sh)" && \
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./... && \
 	go run ./scripts/load && \
+	go run ./scripts/blobload && \
 	go run ./scripts/load -big -artifacts 100000 -d 10s && \
 	go run ./scripts/load -big -artifacts 100000 -d 10s -db "$$TEST_DATABASE_URL"
 

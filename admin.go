@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/blobs"
+	"gatehouse/web"
 )
 
 // multiFlag collects a repeated flag.
@@ -20,7 +24,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // runAdmin runs "gatehouse admin <command>".
 func runAdmin(ctx context.Context, store *models.Store, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: gatehouse admin create-user|create-token|migrate [flags]")
+		return fmt.Errorf("usage: gatehouse admin create-user|create-token|migrate|migrate-blobs [flags]")
 	}
 	switch args[0] {
 	case "create-user":
@@ -120,4 +124,100 @@ func migrate(ctx context.Context, store *models.Store, args []string, stdout, st
 		fmt.Fprintln(stdout, "The schema is up to date.")
 	}
 	return nil
+}
+
+// migrateBlobs runs "gatehouse admin migrate-blobs --to s3://…": it copies
+// every blob an artifact refers to from the configured store into another,
+// verifying each SHA256 on the way. Blobs already there are skipped, so a
+// second run resumes an interrupted one and a third changes nothing.
+func migrateBlobs(ctx context.Context, cfg web.Config, store *models.Store, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate-blobs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	to := fs.String("to", "", "where to copy the blobs: s3://BUCKET[/PREFIX] (S3 settings from the AWS_* variables) or file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *to == "" || fs.NArg() > 0 {
+		return errors.New("usage: gatehouse admin migrate-blobs --to s3://BUCKET[/PREFIX]")
+	}
+	src, err := blobs.Open(ctx, cfg.BlobSettings())
+	if err != nil {
+		return err
+	}
+	set := cfg.BlobSettings()
+	set.Spec = *to
+	dst, err := blobs.Open(ctx, set)
+	if err != nil {
+		return err
+	}
+	if src.String() == dst.String() {
+		return fmt.Errorf("%s is already where the blobs are (GATEHOUSE_BLOBS)", dst)
+	}
+	fmt.Fprintf(stdout, "Copying blobs from %s to %s.\n", src, dst)
+	var copied, present, failed int
+	var bytes int64
+	for after := ""; ; {
+		refs, err := store.BlobSHAs(ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			break
+		}
+		for _, r := range refs {
+			after = r.SHA256
+			done, err := copyBlob(ctx, src, dst, r)
+			switch {
+			case err != nil:
+				failed++
+				fmt.Fprintf(stderr, "%s: %v\n", r.SHA256, err)
+			case done:
+				copied++
+				bytes += r.Size
+			default:
+				present++
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "Copied %d blobs (%d bytes); %d were there already; %d failed.\n", copied, bytes, present, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d blobs were not copied; run the command again to resume", failed)
+	}
+	return nil
+}
+
+// copyBlob copies one blob unless dst has it already, refusing content
+// whose SHA256 is not its name.
+func copyBlob(ctx context.Context, src, dst blobs.Store, r models.BlobRef) (bool, error) {
+	info, err := dst.Stat(ctx, r.SHA256)
+	switch {
+	case err == nil && info.Size == r.Size:
+		return false, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	stale := err == nil // there, but not whole: replaced below
+	in, err := src.Open(ctx, r.SHA256, r.Size)
+	if err != nil {
+		return false, err
+	}
+	defer in.Close()
+	st, err := dst.Stage(in, r.Size)
+	if errors.Is(err, blobs.ErrTooLarge) {
+		return false, fmt.Errorf("the source holds more than the %d bytes recorded: damaged, not copied", r.Size)
+	}
+	if err != nil {
+		return false, err
+	}
+	defer st.Discard()
+	if st.SHA256 != r.SHA256 {
+		return false, fmt.Errorf("the source's content has SHA256 %s: damaged, not copied", st.SHA256)
+	}
+	if stale {
+		if err := dst.Remove(ctx, r.SHA256); err != nil {
+			return false, err
+		}
+	}
+	_, err = dst.Put(ctx, st)
+	return err == nil, err
 }

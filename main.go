@@ -60,6 +60,9 @@ func runWith(ctx context.Context, args []string, env func(string) (string, bool)
 	if err := store.Migrate(); err != nil {
 		return err
 	}
+	if admin && len(args) > 1 && args[1] == "migrate-blobs" {
+		return migrateBlobs(ctx, cfg, store, args[2:], stdout, stderr)
+	}
 	if admin {
 		return runAdmin(ctx, store, args[1:], stdout, stderr)
 	}

@@ -163,6 +163,17 @@ func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
 	return st, nil
 }
 
+// storageFault turns an outage of the artifact storage into a 503 the
+// caller can retry; other errors pass through.
+func (h *Handlers) storageFault(c echo.Context, err error) error {
+	if !errors.Is(err, blobs.ErrUnavailable) {
+		return err
+	}
+	c.Response().Header().Set("Retry-After", "10")
+	fault := web.FailCode(http.StatusServiceUnavailable, "storage_unavailable", "The artifact storage is unreachable at the moment; nothing was changed. Try again shortly.")
+	return fmt.Errorf("%w (%v)", fault, err) // the one error log line keeps the cause
+}
+
 // bodyFault explains a failure to read the request body.
 func bodyFault(err error) error {
 	var mbe *http.MaxBytesError
@@ -200,18 +211,23 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 	a := models.NewArtifact(p.Ch, p.Sub, filename, ix, st.SHA256, st.MD5, st.Size)
 	uploader := web.ActorOf(c).User.ID
 	a.UploaderID = &uploader
-	// The blob is put in place inside the row's transaction, under the
-	// blob's lock: a concurrent delete elsewhere cannot collect it between.
-	created := false
-	replaced, err := h.Store.AddArtifactWith(ctx, a, in.Overwrite, func() (err error) {
-		created, err = h.Blobs.Commit(st)
+	// The validated file gets its final name before the row's transaction
+	// (sending it to S3 takes a while), and again inside it, under the
+	// blob's lock, in case a concurrent delete collected it between.
+	created, err := h.Blobs.Put(ctx, st)
+	if err != nil {
+		return nil, h.storageFault(c, err)
+	}
+	replaced, err := h.Store.AddArtifactWith(ctx, a, in.Overwrite, func() error {
+		again, err := h.Blobs.Put(ctx, st)
+		created = created || again
 		return err
 	})
 	if err != nil {
 		if created { // placed, but the row did not commit
 			h.collectBlobs(c, []string{a.SHA256})
 		}
-		return nil, err
+		return nil, h.storageFault(c, err)
 	}
 	details := map[string]any{"new": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size, "name": a.Name, "version": a.Version, "build": a.Build}}
 	if replaced != nil {

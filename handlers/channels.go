@@ -228,7 +228,7 @@ func (h *Handlers) collectBlobs(c echo.Context, shas []string) {
 	// The rows are gone already: finish even if the client went away.
 	ctx := context.WithoutCancel(c.Request().Context())
 	for _, sha := range shas {
-		_, err := h.Store.CollectBlob(ctx, sha, func() error { return h.Blobs.Remove(sha) })
+		_, err := h.Store.CollectBlob(ctx, sha, func() error { return h.Blobs.Remove(ctx, sha) })
 		if err != nil {
 			h.Log.Error("blobs: unable to collect", "sha256", sha, "err", err)
 		}

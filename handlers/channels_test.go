@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"maps"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,16 +19,17 @@ import (
 	"gatehouse/handlers/handlertest"
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/blobs/blobstest"
 	"gatehouse/models/conda"
 	"gatehouse/models/conda/condatest"
 	"gatehouse/models/modeltest"
 	"gatehouse/web"
 )
 
-// eachBackend runs fn against a fresh server per database backend.
+// eachBackend runs fn against a fresh server per database and blob store.
 func eachBackend(t *testing.T, fn func(t *testing.T, srv *handlertest.Server)) {
-	for _, b := range modeltest.Backends(t) {
-		t.Run(string(b), func(t *testing.T) { fn(t, handlertest.Start(t, b)) })
+	for _, b := range handlertest.Backends(t) {
+		t.Run(b.String(), func(t *testing.T) { fn(t, handlertest.StartOn(t, b)) })
 	}
 }
 
@@ -77,16 +76,10 @@ func mustChannel(t testing.TB, c *handlertest.Client, name, privacy string) {
 	want(t, c.SendJSON(http.MethodPost, "/api/channels", map[string]any{"name": name, "description": "Test " + name, "privacy": privacy}), http.StatusCreated)
 }
 
+// blobFiles lists the blobs and staging files the server holds.
 func blobFiles(t testing.TB, srv *handlertest.Server) []string {
 	t.Helper()
-	var out []string
-	filepath.WalkDir(srv.Cfg.BlobDir(), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			out = append(out, p)
-		}
-		return nil
-	})
-	return out
+	return blobstest.List(t, srv.Blobs)
 }
 
 func TestChannelAPI(t *testing.T) {
@@ -487,9 +480,9 @@ func TestHostileUploads(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			for _, b := range modeltest.Backends(t) {
-				t.Run(string(b), func(t *testing.T) {
-					srv := handlertest.StartWith(t, modeltest.Open(t, b), webConfig(t, 256<<10))
+			for _, b := range handlertest.Backends(t) {
+				t.Run(b.String(), func(t *testing.T) {
+					srv := handlertest.StartWith(t, modeltest.Open(t, b.DB), handlertest.WithBlobs(t, webConfig(t, 256<<10), b.Blobs))
 					adm := srv.AsAdmin()
 					mustChannel(t, adm, "target", "private")
 					r := uploadTo(t, adm, "target", tc.query, tc.filename, tc.content(t))
@@ -564,9 +557,9 @@ func webConfig(t testing.TB, maxUpload int64) web.Config {
 // blob directory: a change made through one is seen at once by the other,
 // whose cache was warm.
 func TestRepodataCacheAcrossInstances(t *testing.T) {
-	for _, b := range modeltest.Backends(t) {
-		t.Run(string(b), func(t *testing.T) {
-			dsn := modeltest.DSN(t, b)
+	for _, b := range handlertest.Backends(t) {
+		t.Run(b.String(), func(t *testing.T) {
+			dsn := modeltest.DSN(t, b.DB)
 			open := func() *models.Store {
 				s, err := models.Open(dsn)
 				if err != nil {
@@ -579,7 +572,7 @@ func TestRepodataCacheAcrossInstances(t *testing.T) {
 			if err := first.Migrate(); err != nil {
 				t.Fatal(err)
 			}
-			cfg := webConfig(t, 1<<20)
+			cfg := handlertest.WithBlobs(t, webConfig(t, 1<<20), b.Blobs)
 			one := handlertest.StartWith(t, first, cfg)
 			two := handlertest.StartWith(t, open(), cfg)
 			a1, a2 := one.AsAdmin(), two.AsAdmin()
@@ -602,7 +595,7 @@ func TestRepodataCacheAcrossInstances(t *testing.T) {
 			if count(rd) != 1 || rd["packages"].(map[string]any)[p2.Filename(conda.TarBz2)] == nil {
 				t.Fatalf("instance two serves stale repodata: %v", rd)
 			}
-			want(t, a1.Get("/api/repo/shared/linux-64/"+p2.Filename(conda.TarBz2)), http.StatusOK) // the blob directory is shared
+			want(t, a1.Get("/api/repo/shared/linux-64/"+p2.Filename(conda.TarBz2)), http.StatusOK) // the blob directory or bucket is shared
 		})
 	}
 }

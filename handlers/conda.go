@@ -3,16 +3,21 @@ package handlers
 import (
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/blobs"
 	"gatehouse/models/conda"
 )
 
@@ -205,24 +210,101 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// download serves an artifact file with Range, If-Range and HEAD support.
+// download serves an artifact file with Range, conditional requests and
+// HEAD; with S3 and DownloadRedirect, a GET is answered with a redirect to
+// a short-lived presigned URL instead.
 func (h *Handlers) download(c echo.Context, p place, subdir, file string) error {
-	a, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), subdir, file)
+	ctx := c.Request().Context()
+	a, err := h.Store.Artifact(ctx, p.Ch.ID, p.SubID(), subdir, file)
 	if err != nil {
 		return err
 	}
-	f, err := h.Blobs.Open(a.SHA256)
-	if errors.Is(err, fs.ErrNotExist) {
-		h.Log.Error("blobs: artifact without its file", "channel", p.Path(), "file", file, "sha256", a.SHA256)
-		return models.ErrNotFound
+	if ps, ok := h.Blobs.(blobs.Presigner); ok && h.Cfg.DownloadRedirect && c.Request().Method == http.MethodGet {
+		u, err := ps.PresignGet(ctx, a.SHA256, a.Filename, presignTTL)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.Redirect(http.StatusFound, u)
 	}
+	r, err := h.Blobs.Open(ctx, a.SHA256, a.Size)
 	if err != nil {
-		return err
+		return h.missingBlob(c, p, a, err)
 	}
-	defer f.Close()
+	defer r.Close()
 	hdr := c.Response().Header()
 	hdr.Set(echo.HeaderContentType, "application/octet-stream")
 	hdr.Set("ETag", `"`+a.SHA256+`"`)
-	http.ServeContent(c.Response(), c.Request(), a.Filename, a.CreatedAt, f)
+	w := &readyWriter{ResponseWriter: c.Response(), raw: c.Response().Writer, ready: r.Ready, head: c.Request().Method == http.MethodHead}
+	http.ServeContent(w, c.Request(), a.Filename, a.CreatedAt, r)
+	if w.err != nil {
+		for _, k := range []string{"Content-Length", "Content-Range", "Content-Type", "Accept-Ranges", "Last-Modified", "ETag"} {
+			hdr.Del(k)
+		}
+		return h.missingBlob(c, p, a, w.err)
+	}
 	return nil
+}
+
+// presignTTL is how long a download redirect stays valid.
+const presignTTL = 5 * time.Minute
+
+// missingBlob answers a blob that could not be read: gone (a 404, and worth
+// a log line: a row should never lack its file) or storage unavailable.
+func (h *Handlers) missingBlob(c echo.Context, p place, a *models.Artifact, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		h.Log.Error("blobs: artifact without its file", "channel", p.Path(), "file", a.Filename, "sha256", a.SHA256)
+		return models.ErrNotFound
+	}
+	return h.storageFault(c, err)
+}
+
+// readyWriter opens the blob (ready) just before a 200 or 206 status goes
+// out, so a storage fault can still be answered with a clean error. The
+// body bypasses Echo's writer (raw): files go out with sendfile, S3 objects
+// in large chunks.
+type readyWriter struct {
+	http.ResponseWriter
+	raw   http.ResponseWriter
+	ready func() error
+	head  bool
+	err   error
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// ReadFrom is how http.ServeContent sends the body (after WriteHeader).
+func (w *readyWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if lr, ok := src.(*io.LimitedReader); ok {
+		if f, ok := lr.R.(interface{ OSFile() *os.File }); ok {
+			if rf, ok := w.raw.(io.ReaderFrom); ok {
+				return rf.ReadFrom(&io.LimitedReader{R: f.OSFile(), N: lr.N})
+			}
+		}
+	}
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	return io.CopyBuffer(writerOnly{w.raw}, src, *buf)
+}
+
+// writerOnly hides a writer's ReadFrom, so io.CopyBuffer uses the buffer.
+type writerOnly struct{ io.Writer }
+
+func (w *readyWriter) WriteHeader(code int) {
+	if code < 300 && !w.head {
+		if w.err = w.ready(); w.err != nil {
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *readyWriter) Write(b []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	return w.ResponseWriter.Write(b)
 }

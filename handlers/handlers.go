@@ -35,7 +35,7 @@ type Handlers struct {
 	// Throttle counts failed sign-ins per email and per address.
 	Throttle *web.Throttle
 	// Blobs holds artifact files; Repodata caches built repodata.
-	Blobs    *blobs.Store
+	Blobs    blobs.Store
 	Repodata *RepodataCache
 	// rules holds what each route of the table needs, by "METHOD /pattern".
 	rules map[string]Rule

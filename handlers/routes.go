@@ -41,7 +41,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r := routeTable{e: e, rules: h.rules}
 
 	// Public: no sign-in.
-	live, ready := web.Health(h.Store)
+	live, ready := web.Health(h.Store, h.Blobs.Check)
 	r.GET("/healthz", live, public)
 	r.GET("/readyz", ready, public)
 	r.GET("/static/*", echo.WrapHandler(h.Assets.Handler()), public)

@@ -43,6 +43,13 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 	if cfg.MaxUploads <= 0 {
 		cfg.MaxUploads = 8
 	}
+	bs, err := blobs.Open(ctx, cfg.BlobSettings())
+	if err != nil {
+		return nil, err
+	}
+	if _, presigns := bs.(blobs.Presigner); cfg.DownloadRedirect && !presigns {
+		log.Warn("download redirects need S3 storage; downloads are served directly", "blobs", bs.String())
+	}
 	h := &Handlers{
 		Store:    store,
 		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies),
@@ -50,14 +57,42 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Cfg:      cfg,
 		Log:      log,
 		Throttle: web.NewThrottle(5, time.Minute),
-		Blobs:    &blobs.Store{Dir: cfg.BlobDir()},
+		Blobs:    bs,
 		Repodata: NewRepodataCache(),
 		uploads:  make(chan struct{}, cfg.MaxUploads),
 	}
-	if n := h.Blobs.CleanStale(24 * time.Hour); n > 0 {
-		log.Info("blobs: removed stale upload files", "count", n)
-	}
+	go h.sweepEvery(ctx, cfg.SweepInterval, cfg.SweepGrace)
 	return h, nil
+}
+
+// sweepEvery sweeps at start and then every interval (never when
+// negative) until ctx ends.
+func (h *Handlers) sweepEvery(ctx context.Context, interval, grace time.Duration) {
+	if interval == 0 {
+		interval = time.Hour
+	}
+	if grace == 0 {
+		grace = time.Hour
+	}
+	for {
+		freed, err := h.Store.Sweep(ctx, h.Blobs, grace)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			h.Log.Warn("blobs: sweep incomplete", "err", err, "freed", freed)
+		case freed != blobs.Freed{}:
+			h.Log.Info("blobs: swept", "staging_files", freed.StagingFiles, "staging_bytes", freed.StagingBytes, "blobs", freed.Blobs, "blob_bytes", freed.BlobBytes)
+		}
+		if interval < 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // echo builds the Echo instance with every route; extra adds routes (tests).

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready for `make test`: npm packages (Tailwind, the
-# browser-test driver, rattler's JS bindings), Debian's Chromium, conda's own package tool (cph,
-# to check our package handling against it) and a running PostgreSQL.
+# browser-test driver, rattler's JS bindings), Debian's Chromium, conda's own
+# package tool (cph, to check our package handling against it), a running
+# PostgreSQL and a running S3-compatible server (versitygw, built from the Go
+# module proxy).
 # Prints the environment the tests need as `export` lines on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +61,33 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 
+# S3: versitygw with its posix backend, built once into .cache/bin and
+# started on a fixed loopback port (reused when it already answers). Tests
+# make their own buckets; the outage test starts a private instance.
+s3_version=v1.8.0
+s3_bin="$PWD/.cache/bin/versitygw"
+s3_addr=127.0.0.1:9310
+if [ ! -x "$s3_bin" ] || [ "$(cat .cache/bin/versitygw.version 2>/dev/null)" != "$s3_version" ]; then
+  log "building versitygw $s3_version"
+  mkdir -p .cache/bin
+  GOBIN="$PWD/.cache/bin" GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$s3_version" >&2
+  echo "$s3_version" > .cache/bin/versitygw.version
+fi
+s3_up() { (exec 3<>"/dev/tcp/${s3_addr%:*}/${s3_addr#*:}") 2>/dev/null; }
+if ! s3_up; then
+  log "starting versitygw on $s3_addr"
+  mkdir -p .cache/s3/root
+  setsid "$s3_bin" --access gatehouse-test --secret gatehouse-test-secret --port "$s3_addr" --quiet \
+    posix "$PWD/.cache/s3/root" >.cache/s3/server.log 2>&1 < /dev/null &
+  for _ in $(seq 1 50); do s3_up && break; sleep 0.2; done
+  s3_up || { log "versitygw did not start; see .cache/s3/server.log"; exit 1; }
+fi
+
 echo "export TEST_DATABASE_URL='$db_url'"
+echo "export TEST_S3_ENDPOINT='http://$s3_addr'"
+echo "export TEST_S3_ACCESS_KEY_ID='gatehouse-test'"
+echo "export TEST_S3_SECRET_ACCESS_KEY='gatehouse-test-secret'"
+echo "export TEST_S3_SERVER='$s3_bin'"
 echo "export GATEHOUSE_CHROMIUM='$chromium'"
 echo "export PLAYWRIGHT_DRIVER_PATH='$PWD/.cache/playwright-driver'"
 echo "export PLAYWRIGHT_NODEJS_PATH='$(command -v node)'"

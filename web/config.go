@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gatehouse/models/blobs"
 )
 
 // Config holds every setting; flags override the environment.
@@ -27,6 +29,15 @@ type Config struct {
 	SessionIdle   time.Duration
 	SessionMax    time.Duration
 	SecureCookies bool
+
+	// Blob storage (spec §11): "file" or s3://BUCKET[/PREFIX], S3 settings
+	// from the standard AWS variables, and whether downloads redirect to a
+	// presigned URL. Sweeps free what interrupted uploads left behind.
+	Blobs            string
+	S3               blobs.S3Options
+	DownloadRedirect bool
+	SweepInterval    time.Duration
+	SweepGrace       time.Duration
 }
 
 // DSN is the database to open: DATABASE_URL, or SQLite under the data dir.
@@ -37,8 +48,13 @@ func (c Config) DSN() string {
 	return filepath.Join(c.DataDir, "gatehouse.db")
 }
 
-// BlobDir is where artifact files live.
+// BlobDir is where artifact files live with the file store.
 func (c Config) BlobDir() string { return filepath.Join(c.DataDir, "blobs") }
+
+// BlobSettings choose and configure the blob store.
+func (c Config) BlobSettings() blobs.Settings {
+	return blobs.Settings{Spec: c.Blobs, DataDir: c.DataDir, S3: c.S3}
+}
 
 // ParseConfig reads settings from args and env (a lookup such as os.LookupEnv).
 func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) (Config, error) {
@@ -49,6 +65,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 		return def
 	}
 	var c Config
+	var bad error
 	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", get("GATEHOUSE_ADDR", ":8080"), "listen address (GATEHOUSE_ADDR)")
@@ -62,16 +79,44 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.IntVar(&c.MaxUploads, "max-uploads", intEnv(get, "GATEHOUSE_MAX_UPLOADS", 8), "uploads received at once; more are refused with 429 (GATEHOUSE_MAX_UPLOADS)")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign people out after this long without a request")
 	fs.DurationVar(&c.SessionMax, "session-max", 24*time.Hour, "sign people out this long after sign-in")
+	fs.StringVar(&c.Blobs, "blobs", get("GATEHOUSE_BLOBS", "file"), "artifact storage: file (<data dir>/blobs) or s3://BUCKET[/PREFIX], configured by AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3), AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (GATEHOUSE_BLOBS)")
+	fs.BoolVar(&c.S3.PathStyle, "s3-path-style", get("GATEHOUSE_S3_PATH_STYLE", "") == "true", "address S3 buckets in the path, for stores that need it (GATEHOUSE_S3_PATH_STYLE)")
+	fs.BoolVar(&c.DownloadRedirect, "download-redirect", get("GATEHOUSE_DOWNLOAD_REDIRECT", "") == "true", "with S3, answer downloads with a redirect to a presigned URL valid 5 minutes instead of proxying them (GATEHOUSE_DOWNLOAD_REDIRECT)")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", envDuration(get, "GATEHOUSE_SWEEP_INTERVAL", time.Hour, &bad), "how often to remove leftovers of interrupted uploads and unreferenced blobs; also done at start (GATEHOUSE_SWEEP_INTERVAL)")
+	fs.DurationVar(&c.SweepGrace, "sweep-grace", envDuration(get, "GATEHOUSE_SWEEP_GRACE", time.Hour, &bad), "age below which an unreferenced blob is kept, as an upload may be about to use it (GATEHOUSE_SWEEP_GRACE)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n       gatehouse admin migrate [--status]\n\nFlags (each also read from the environment variable named):")
+		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n       gatehouse admin migrate [--status]\n       gatehouse admin migrate-blobs --to s3://BUCKET[/PREFIX]\n\nFlags (each also read from the environment variable named):")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	if bad != nil {
+		return c, bad
+	}
+	c.S3.Endpoint = get("AWS_ENDPOINT_URL_S3", get("AWS_ENDPOINT_URL", ""))
+	c.S3.Region = get("AWS_REGION", get("AWS_DEFAULT_REGION", ""))
+	c.S3.AccessKeyID = get("AWS_ACCESS_KEY_ID", "")
+	c.S3.SecretAccessKey = get("AWS_SECRET_ACCESS_KEY", "")
+	c.S3.SessionToken = get("AWS_SESSION_TOKEN", "")
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	c.SecureCookies = strings.HasPrefix(c.BaseURL, "https://")
 	return c, nil
+}
+
+// envDuration reads a duration setting; a malformed one is reported in
+// *bad and keeps def.
+func envDuration(get func(k, def string) string, k string, def time.Duration, bad *error) time.Duration {
+	v := get(k, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		*bad = fmt.Errorf("%s=%q is not a duration such as 30m or 1h", k, v)
+		return def
+	}
+	return d
 }
 
 // OSEnv is os.LookupEnv, named for ParseConfig's callers.

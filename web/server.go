@@ -123,14 +123,18 @@ func BodyLimit(n int64, what string) echo.MiddlewareFunc {
 	}
 }
 
-// Health answers /healthz and /readyz.
-func Health(store *models.Store) (live, ready echo.HandlerFunc) {
+// Health answers /healthz and /readyz; ready needs the database and the
+// artifact storage (storage checks it).
+func Health(store *models.Store, storage func(context.Context) error) (live, ready echo.HandlerFunc) {
 	live = func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{"ok": true}) }
 	ready = func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
 			return c.JSON(http.StatusServiceUnavailable, APIError{Error: "unavailable", Message: "The database is not reachable."})
+		}
+		if err := storage(ctx); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, APIError{Error: "storage_unavailable", Message: "The artifact storage is not reachable."})
 		}
 		return c.JSON(http.StatusOK, map[string]any{"ok": true})
 	}

@@ -17,6 +17,8 @@ import (
 	"gatehouse/handlers"
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/blobs"
+	"gatehouse/models/blobs/blobstest"
 	"gatehouse/models/modeltest"
 	"gatehouse/web"
 )
@@ -26,6 +28,8 @@ type Server struct {
 	URL   string
 	Store *models.Store
 	Cfg   web.Config
+	// Blobs is the server's blob storage, opened once more for the test.
+	Blobs blobs.Store
 	t     testing.TB
 }
 
@@ -43,6 +47,38 @@ func Config(t testing.TB) web.Config {
 	return web.Config{DataDir: t.TempDir(), MaxUpload: 64 << 20, MaxUploads: 32}
 }
 
+// Backend is a database and a blob store kind to run a server on.
+type Backend struct {
+	DB    modeltest.Backend
+	Blobs blobstest.Kind
+}
+
+func (b Backend) String() string { return string(b.DB) + "-" + string(b.Blobs) }
+
+// Backends lists every database with every blob store kind to test on.
+func Backends(t testing.TB) []Backend {
+	var out []Backend
+	for _, db := range modeltest.Backends(t) {
+		for _, k := range blobstest.Kinds(t) {
+			out = append(out, Backend{db, k})
+		}
+	}
+	return out
+}
+
+// WithBlobs sets cfg's blob storage to a fresh store of kind k.
+func WithBlobs(t testing.TB, cfg web.Config, k blobstest.Kind) web.Config {
+	set := blobstest.Settings(t, k, cfg.DataDir)
+	cfg.Blobs, cfg.S3 = set.Spec, set.S3
+	return cfg
+}
+
+// StartOn runs Gatehouse on backend b with an admin account.
+func StartOn(t testing.TB, b Backend) *Server {
+	t.Helper()
+	return StartWith(t, modeltest.Open(t, b.DB), WithBlobs(t, Config(t), b.Blobs))
+}
+
 // StartWith runs Gatehouse on an existing store and config.
 func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 	t.Helper()
@@ -57,8 +93,16 @@ func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	cfg.BaseURL = ts.URL
-	return &Server{URL: ts.URL, Store: store, Cfg: cfg, t: t}
+	bs, err := blobs.Open(t.Context(), cfg.BlobSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{URL: ts.URL, Store: store, Cfg: cfg, Blobs: bs, t: t}
 }
+
+// Connect returns a Server for a Gatehouse that runs elsewhere (another
+// process), to make clients for it.
+func Connect(t testing.TB, url string) *Server { return &Server{URL: url, t: t} }
 
 // Client is an HTTP client with a cookie jar, like one browser.
 type Client struct {

@@ -1,147 +1,129 @@
-// Package blobs stores artifact files content-addressed by SHA256 under one
-// directory (shared by every instance). Files are staged in that directory,
-// synced and renamed into place, so a blob is either whole or absent.
+// Package blobs stores artifact files content-addressed by SHA256, in a
+// directory (the zero-setup default) or in an S3-compatible bucket. Uploads
+// are spooled to a local staging file and hashed while they stream; only
+// content that was validated is put under its final name, so a blob is
+// either whole or absent.
 package blobs
 
 import (
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 )
 
-// ErrTooLarge is returned when staged content exceeds its limit.
-var ErrTooLarge = errors.New("blobs: content exceeds the size limit")
+var (
+	// ErrTooLarge is returned when staged content exceeds its limit.
+	ErrTooLarge = errors.New("blobs: content exceeds the size limit")
+	// ErrUnavailable wraps a failure of the storage service itself (S3
+	// unreachable or failing): the request may succeed later.
+	ErrUnavailable = errors.New("blobs: the object storage is unavailable")
+)
 
-// Store is a directory of blobs.
-type Store struct{ Dir string }
-
-// Staged is content written to a temporary file and hashed, not yet a blob.
-type Staged struct {
-	f      *os.File
-	SHA256 string
-	MD5    string
-	Size   int64
+// Store holds blobs. Every method is safe for concurrent use, also by
+// several instances sharing the directory or bucket.
+type Store interface {
+	// Stage spools at most max bytes of r to a local staging file, hashing
+	// as it goes. More than max bytes is ErrTooLarge; nothing is left behind
+	// on any error. The caller must Discard the result.
+	Stage(r io.Reader, max int64) (*Staged, error)
+	// Put makes staged content the blob of its SHA256 unless that blob is
+	// there already (created false). The staged file stays until Discard,
+	// so Put can be called again to put back a blob collected meanwhile.
+	Put(ctx context.Context, st *Staged) (created bool, err error)
+	// Open opens the blob of a known size for reading; a missing blob is
+	// fs.ErrNotExist (for S3 reported by Ready or the first Read).
+	Open(ctx context.Context, sha string, size int64) (Reader, error)
+	// Stat describes one blob; a missing blob is fs.ErrNotExist.
+	Stat(ctx context.Context, sha string) (Info, error)
+	// Remove deletes a blob; a missing one is not an error.
+	Remove(ctx context.Context, sha string) error
+	// Walk calls fn for every blob (and only blobs: other files and keys
+	// under the same directory or prefix are left alone).
+	Walk(ctx context.Context, fn func(Info) error) error
+	// SweepStaging removes staging files of uploads no longer running.
+	SweepStaging() Freed
+	// Check reports whether the store can be used now (readiness).
+	Check(ctx context.Context) error
+	// String names the store for logs, without credentials.
+	String() string
 }
 
-// ReaderAt exposes the staged content for inspection.
-func (s *Staged) ReaderAt() io.ReaderAt { return s.f }
+// Presigner is a store that can hand clients a short-lived URL to fetch a
+// blob from the storage service directly.
+type Presigner interface {
+	PresignGet(ctx context.Context, sha, filename string, ttl time.Duration) (string, error)
+}
 
-// Discard removes the temporary file; safe to call more than once.
-func (s *Staged) Discard() {
-	if s.f == nil {
-		return
-	}
-	name := s.f.Name()
-	s.f.Close()
-	os.Remove(name)
-	s.f = nil
+// Reader is an opened blob: seekable, so downloads can serve ranges.
+type Reader interface {
+	io.ReadSeekCloser
+	// Ready makes sure reading at the current offset can start, so that a
+	// storage fault is known before a response is committed.
+	Ready() error
+}
+
+// Info describes a stored blob.
+type Info struct {
+	SHA256   string
+	Size     int64
+	Modified time.Time
+}
+
+// Freed tells what a sweep removed.
+type Freed struct {
+	StagingFiles int   `json:"staging_files"`
+	StagingBytes int64 `json:"staging_bytes"`
+	Blobs        int   `json:"blobs"`
+	BlobBytes    int64 `json:"blob_bytes"`
+}
+
+// Add sums two sweeps.
+func (f Freed) Add(g Freed) Freed {
+	return Freed{f.StagingFiles + g.StagingFiles, f.StagingBytes + g.StagingBytes, f.Blobs + g.Blobs, f.BlobBytes + g.BlobBytes}
 }
 
 var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// Path is where the blob with this SHA256 lives.
-func (b *Store) Path(sha string) string {
-	return filepath.Join(b.Dir, sha[:2], sha)
+// ValidSHA reports whether s is a lowercase hex SHA256, the only blob names.
+func ValidSHA(s string) bool { return shaRE.MatchString(s) }
+
+// relPath is where a blob lives below the store's root: ab/abcdef….
+func relPath(sha string) string { return sha[:2] + "/" + sha }
+
+// Settings choose and configure a store.
+type Settings struct {
+	// Spec is "file" (or empty) for DataDir/blobs, or s3://BUCKET[/PREFIX].
+	Spec    string
+	DataDir string
+	S3      S3Options
 }
 
-// Stage copies at most max bytes of r into a temporary file beside the blobs,
-// hashing as it goes. More than max bytes is ErrTooLarge; nothing is left behind
-// on any error.
-func (b *Store) Stage(r io.Reader, max int64) (*Staged, error) {
-	if err := os.MkdirAll(b.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("blobs: unable to create %s: %w", b.Dir, err)
-	}
-	f, err := os.CreateTemp(b.Dir, ".upload-*")
-	if err != nil {
-		return nil, fmt.Errorf("blobs: unable to stage: %w", err)
-	}
-	st := &Staged{f: f}
-	sh, m5 := sha256.New(), md5.New()
-	n, err := io.Copy(io.MultiWriter(f, sh, m5), io.LimitReader(r, max+1))
-	if err == nil && n > max {
-		err = ErrTooLarge
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		st.Discard()
-		return nil, err
-	}
-	st.SHA256, st.MD5, st.Size = hex.EncodeToString(sh.Sum(nil)), hex.EncodeToString(m5.Sum(nil)), n
-	return st, nil
-}
-
-// Commit moves staged content into place under its SHA256. created is false
-// when the blob existed already (the staged copy is then dropped). The
-// staged file is gone afterwards either way.
-func (b *Store) Commit(st *Staged) (created bool, err error) {
-	defer st.Discard()
-	dst := b.Path(st.SHA256)
-	if _, err := os.Stat(dst); err == nil {
-		return false, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return false, fmt.Errorf("blobs: unable to create a blob directory: %w", err)
-	}
-	if err := os.Rename(st.f.Name(), dst); err != nil {
-		return false, fmt.Errorf("blobs: unable to move a blob into place: %w", err)
-	}
-	syncDir(filepath.Dir(dst))
-	return true, nil
-}
-
-// Open opens a blob for reading.
-func (b *Store) Open(sha string) (*os.File, error) {
-	if !shaRE.MatchString(sha) {
-		return nil, os.ErrNotExist
-	}
-	return os.Open(b.Path(sha))
-}
-
-// Remove deletes a blob; a missing one is not an error.
-func (b *Store) Remove(sha string) error {
-	if !shaRE.MatchString(sha) {
-		return nil
-	}
-	if err := os.Remove(b.Path(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("blobs: unable to remove a blob: %w", err)
-	}
-	return nil
-}
-
-// CleanStale removes staging files older than age: what a crash in the
-// middle of an upload leaves behind. Other instances' uploads in progress
-// are younger than any sensible age.
-func (b *Store) CleanStale(age time.Duration) (removed int) {
-	ds, err := os.ReadDir(b.Dir)
-	if err != nil {
-		return 0
-	}
-	cutoff := time.Now().Add(-age)
-	for _, d := range ds {
-		if !strings.HasPrefix(d.Name(), ".upload-") {
-			continue
+// Open opens the store that settings name.
+func Open(ctx context.Context, set Settings) (Store, error) {
+	spec := strings.TrimSpace(set.Spec)
+	switch {
+	case spec == "" || spec == "file":
+		return NewFileStore(filepath.Join(set.DataDir, "blobs"))
+	case strings.HasPrefix(spec, "s3://"):
+		u, err := url.Parse(spec)
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("blobs: %q is not s3://BUCKET[/PREFIX]", spec)
 		}
-		if info, err := d.Info(); err == nil && info.ModTime().Before(cutoff) && os.Remove(filepath.Join(b.Dir, d.Name())) == nil {
-			removed++
-		}
+		o := set.S3
+		o.Bucket, o.Prefix = u.Host, strings.Trim(u.Path, "/")
+		return NewS3Store(ctx, o, filepath.Join(set.DataDir, "staging"))
 	}
-	return removed
+	return nil, fmt.Errorf("blobs: unknown store %q: want file or s3://BUCKET[/PREFIX]", spec)
 }
 
-// syncDir makes a rename durable; failure only weakens durability.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
+// notExist reports a missing blob in the fs.ErrNotExist family.
+func notExist(sha string) error {
+	return &fs.PathError{Op: "open", Path: sha, Err: fs.ErrNotExist}
 }
