@@ -74,6 +74,9 @@ func runWith(ctx context.Context, args []string, env func(string) (string, bool)
 		return err
 	}
 	log.Info("gatehouse listening", "addr", cfg.Addr, "database", dbKind(cfg))
+	if cfg.BaseURL == "" {
+		log.Warn("GATEHOUSE_BASE_URL is not set: the conda lines shown with new tokens use " + cfg.PublicURL() + "; set it to the URL clients reach")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {

@@ -3,7 +3,9 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,10 +44,14 @@ func (h *Handlers) Login(c echo.Context) error {
 		m.Error = "Enter your email and password."
 		return h.renderLogin(c, http.StatusUnprocessableEntity, m)
 	}
-	ipKey, emailKey := "ip:"+c.RealIP(), "email:"+email
-	if h.Throttle.Blocked(ipKey) || h.Throttle.Blocked(emailKey) {
+	// Guesses count per account and address, so failures elsewhere never
+	// lock the owner out; an address failing across accounts gets a higher
+	// allowance of its own.
+	guessKey, sprayKey := email+"\x00"+c.RealIP(), c.RealIP()
+	if wait := max(h.Guesses.Wait(guessKey), h.Spray.Wait(sprayKey)); wait > 0 {
 		h.auditSignIn(c, "signin.throttled", email)
-		m.Error = "Too many failed attempts. Wait a few minutes and try again."
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		m.Error = "Too many failed attempts. Wait " + waitText(wait) + " and try again."
 		return h.renderLogin(c, http.StatusTooManyRequests, m)
 	}
 	u, err := h.Store.Authenticate(c.Request().Context(), email, password)
@@ -53,8 +59,8 @@ func (h *Handlers) Login(c echo.Context) error {
 		if !errors.Is(err, models.ErrBadCredentials) && !errors.Is(err, models.ErrUserDisabled) {
 			return err
 		}
-		h.Throttle.Fail(ipKey)
-		h.Throttle.Fail(emailKey)
+		h.Guesses.Fail(guessKey)
+		h.Spray.Fail(sprayKey)
 		h.auditSignIn(c, "signin.failure", email)
 		m.Error = "Wrong email or password."
 		if errors.Is(err, models.ErrUserDisabled) {
@@ -62,10 +68,12 @@ func (h *Handlers) Login(c echo.Context) error {
 		}
 		return h.renderLogin(c, http.StatusUnauthorized, m)
 	}
+	h.Guesses.Succeed(guessKey)
 	if err := h.Sessions.SignIn(c, u); err != nil {
 		return err
 	}
-	web.SetActor(c, &web.Actor{User: u, Subject: u.Subject()})
+	web.RenewCSRF(c, h.Cfg.SecureCookies)
+	web.SetActor(c, &web.Actor{User: u, Subject: u.Subject(), At: h.Store.Now()})
 	h.audit(c, "signin.success", u.Email, nil)
 	return c.Redirect(http.StatusSeeOther, next)
 }
@@ -82,4 +90,12 @@ func (h *Handlers) Logout(c echo.Context) error {
 	h.audit(c, "signout", web.ActorOf(c).Email(), nil)
 	h.Sessions.SignOut(c)
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// waitText says a wait in words a person reads at a glance.
+func waitText(d time.Duration) string {
+	if d <= time.Minute {
+		return "a minute"
+	}
+	return strconv.Itoa(int(d.Round(time.Minute).Minutes())) + " minutes"
 }

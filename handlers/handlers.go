@@ -32,8 +32,9 @@ type Handlers struct {
 	Assets   *static.Assets
 	Cfg      web.Config
 	Log      *slog.Logger
-	// Throttle counts failed sign-ins per email and per address.
-	Throttle *web.Throttle
+	// Guesses slows repeated failed sign-ins per account and address;
+	// Spray slows an address that fails across many accounts.
+	Guesses, Spray *web.Throttle
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    blobs.Store
 	Repodata *RepodataCache
@@ -163,10 +164,7 @@ func (h *Handlers) ErrorPage(c echo.Context, status int, message string) templ.C
 	return h.errorPage(c, status, message)
 }
 
-// baseURL is the configured public URL, or the one this request came to.
-func (h *Handlers) baseURL(c echo.Context) string {
-	if h.Cfg.BaseURL != "" {
-		return h.Cfg.BaseURL
-	}
-	return c.Scheme() + "://" + c.Request().Host
-}
+// baseURL is the public URL shown in conda lines: GATEHOUSE_BASE_URL, or
+// without it the listen address on this machine. Never the request's Host
+// header, which any client can set to another server.
+func (h *Handlers) baseURL(echo.Context) string { return h.Cfg.PublicURL() }

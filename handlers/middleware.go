@@ -30,15 +30,15 @@ func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 			web.SetActor(c, a) // assets are the same for everyone
 			return next(c)
 		}
-		if uid := h.Sessions.UserID(c); uid != 0 {
-			u, err := h.Store.User(c.Request().Context(), uid)
+		if uid, key := h.Sessions.Current(c); uid != 0 {
+			u, err := h.Store.SessionUser(c.Request().Context(), key, uid)
 			switch {
-			case err == nil && !u.Disabled && h.Sessions.Valid(c, u):
-				a = &web.Actor{User: u, Subject: u.Subject()}
+			case err == nil && !u.Disabled:
+				a = &web.Actor{User: u, Subject: u.Subject(), At: h.Store.Now()}
 			case err != nil && !errors.Is(err, models.ErrNotFound):
 				return err
 			default:
-				h.Sessions.SignOut(c)
+				h.Sessions.Forget(c) // signed out elsewhere, reset or disabled
 			}
 		}
 		web.SetActor(c, a)

@@ -27,6 +27,7 @@ const (
 // not listed is a 404, and refused to tokens.
 func (h *Handlers) Register(e *echo.Echo) {
 	e.Pre(tokenFromPath)
+	e.Pre(web.RefuseUnstorableURL)
 	// Body limits come first: the CSRF check may read a form body.
 	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
 	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
@@ -35,6 +36,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	}))
 	e.Use(h.loadActor)
 	e.Use(h.authorize)
+	e.Use(web.RefuseUnstorableBody)
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
 
 	h.rules = map[string]Rule{}

@@ -166,6 +166,10 @@ func (h *Handlers) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
+		if a.SignedIn() && !rule.Anonymous {
+			// What a signed-in person sees is theirs alone: no cache keeps it.
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
 		if !a.SignedIn() && !rule.Anonymous {
 			if web.IsAPI(c) {
 				return web.Fail(http.StatusUnauthorized, "Sign in or send an access token.")

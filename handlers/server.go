@@ -52,11 +52,12 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 	}
 	h := &Handlers{
 		Store:    store,
-		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies),
+		Sessions: web.NewSessions(key, cfg.SessionIdle, cfg.SessionMax, cfg.SecureCookies, store),
 		Assets:   static.Load(),
 		Cfg:      cfg,
 		Log:      log,
-		Throttle: web.NewThrottle(5, time.Minute),
+		Guesses:  web.NewThrottle(5, time.Minute, 15*time.Minute, time.Hour),
+		Spray:    web.NewThrottle(50, time.Minute, 15*time.Minute, time.Hour),
 		Blobs:    bs,
 		Repodata: NewRepodataCache(),
 		uploads:  make(chan struct{}, cfg.MaxUploads),
@@ -97,7 +98,7 @@ func (h *Handlers) sweepEvery(ctx context.Context, interval, grace time.Duration
 
 // echo builds the Echo instance with every route; extra adds routes (tests).
 func (h *Handlers) echo(extra func(e *echo.Echo)) *echo.Echo {
-	e := web.NewEcho(h.Log, h.ErrorPage)
+	e := web.NewEcho(h.Log, h.ErrorPage, h.Cfg)
 	h.Register(e)
 	if extra != nil {
 		extra(e)

@@ -186,12 +186,13 @@ func TestShardsBadInput(t *testing.T) {
 		// Unknown and malformed hashes in a channel one may read.
 		for _, name := range []string{
 			strings.Repeat("0", 64) + ".msgpack.zst", strings.ToUpper(real) + ".msgpack.zst", real[:63] + ".msgpack.zst",
-			real + ".msgpack", real, "..%2F..%2Frepodata.json", real + ".msgpack.zst.zst", "%00" + real[1:] + ".msgpack.zst",
+			real + ".msgpack", real, "..%2F..%2Frepodata.json", real + ".msgpack.zst.zst",
 		} {
 			for _, c := range []string{"secret", "open"} {
 				want(t, adm.Get("/api/repo/"+c+"/linux-64/shards/"+name), http.StatusNotFound)
 			}
 		}
+		want(t, adm.Get("/api/repo/open/linux-64/shards/%00"+real[1:]+".msgpack.zst"), http.StatusBadRequest) // refused at the edge
 		// A subdir with no packages has a valid, empty index.
 		empty, _ := fetchIndex(t, anon, "/api/repo/open/osx-arm64/")
 		if empty.Version != 1 || len(empty.Shards) != 0 || empty.Info["subdir"] != "osx-arm64" {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -16,15 +17,22 @@ import (
 const pathTokenKey = "gatehouse.path_token"
 
 // tokenFromPath takes a token out of a /t/<TOKEN>/… path before routing, so
-// the rest of the chain (routes, access log, errors) never sees it. Only the
-// API and conda routes may be reached this way.
+// the rest of the chain (routes, access log, errors, redirects) never sees
+// it, however the path is spelled: "//t/", "/./t/", "/x/../t/" and "/T/"
+// lead to the same place. Only the API and conda routes may be reached
+// this way.
 func tokenFromPath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if !strings.HasPrefix(req.URL.Path, "/t/") {
-			return next(c)
+		p, canonical := req.URL.Path, strings.HasPrefix(req.URL.Path, "/t/")
+		if !canonical {
+			p = path.Clean("/" + p)
+			if len(p) < 3 || !strings.EqualFold(p[:3], "/t/") {
+				return next(c)
+			}
+			req.URL.RawPath = "" // an odd spelling: serve its plain, cleaned form
 		}
-		tok, rest, _ := strings.Cut(req.URL.Path[len("/t/"):], "/")
+		tok, rest, _ := strings.Cut(p[len("/t/"):], "/")
 		rest = "/" + rest
 		req.URL.Path = rest
 		if req.URL.RawPath != "" {
@@ -79,7 +87,7 @@ func (h *Handlers) tokenActor(c echo.Context, secret string) (*web.Actor, error)
 	case err != nil:
 		return nil, err
 	}
-	return &web.Actor{User: t.User, Subject: t.User.Subject(), Token: t, TokenGrant: t.Grant()}, nil
+	return &web.Actor{User: t.User, Subject: t.User.Subject(), Token: t, TokenGrant: t.Grant(), At: h.Store.Now()}, nil
 }
 
 // expiredAudits remembers when each expired token's refusal was last

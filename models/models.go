@@ -7,6 +7,7 @@ var allModels = []any{
 	&Channel{}, &Subchannel{}, &Artifact{}, &PackageName{},
 	&Page{},
 	&Token{},
+	&Session{},
 }
 
 // AllModels lists every GORM struct that maps to a table.

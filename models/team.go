@@ -18,7 +18,7 @@ func ValidateName(field, name string) (string, error) {
 	case strings.ContainsAny(name, "\x00\r\n\t") || !storable(name):
 		return "", Invalid(field, "Name may not contain control characters or invalid UTF-8.")
 	}
-	return name, nil
+	return identifier(field, name)
 }
 
 // CreateTeam adds a team; names are unique regardless of case.

@@ -105,6 +105,10 @@ func NormalizeEmail(email string) (string, error) {
 	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") && !strings.HasSuffix(email, "@localhost") {
 		return "", Invalid("email", "%q is not a valid email address.", email)
 	}
+	at := strings.LastIndex(email, "@")
+	if !checkEmailParts(email[:at], email[at+1:]) {
+		return "", Invalid("email", "The email address holds invisible characters or mixes scripts, so it could pass for another address.")
+	}
 	return email, nil
 }
 
@@ -245,10 +249,18 @@ func (s *Store) UpdateUser(ctx context.Context, id uint, up UserUpdate) (before,
 			if err := tx.Model(&u).Update("password_hash", hash).Error; err != nil {
 				return err
 			}
+			if err := endSessionsOf(tx, u.ID); err != nil {
+				return err
+			}
 		}
 		if up.Disabled != nil {
 			if err := tx.Model(&u).Update("disabled", *up.Disabled).Error; err != nil {
 				return err
+			}
+			if *up.Disabled {
+				if err := endSessionsOf(tx, u.ID); err != nil {
+					return err
+				}
 			}
 		}
 		if up.Roles != nil {

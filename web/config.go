@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,9 +28,11 @@ type Config struct {
 	AdminPassword string
 	MaxUpload     int64
 	MaxUploads    int
-	SessionIdle   time.Duration
-	SessionMax    time.Duration
-	SecureCookies bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
+	SecureCookies  bool
 
 	// Blob storage (spec §11): "file" or s3://BUCKET[/PREFIX], S3 settings
 	// from the standard AWS variables, and whether downloads redirect to a
@@ -46,6 +50,22 @@ func (c Config) DSN() string {
 		return c.DatabaseURL
 	}
 	return filepath.Join(c.DataDir, "gatehouse.db")
+}
+
+// PublicURL is GATEHOUSE_BASE_URL, or without it http://localhost at the
+// listen port (main warns at start that conda lines then only work here).
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return c.BaseURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if err != nil || port == "" {
+		return "http://" + host
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // BlobDir is where artifact files live with the file store.
@@ -88,7 +108,12 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n       gatehouse admin migrate [--status]\n       gatehouse admin migrate-blobs --to s3://BUCKET[/PREFIX]\n\nFlags (each also read from the environment variable named):")
 		fs.PrintDefaults()
 	}
+	proxies := fs.String("trusted-proxies", get("GATEHOUSE_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For names the client; none by default (GATEHOUSE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var err error
+	if c.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return c, err
 	}
 	if bad != nil {
@@ -128,4 +153,29 @@ func intEnv(get func(k, def string) string, key string, def int) int {
 		return n
 	}
 	return def
+}
+
+// parsePrefixes reads "10.0.0.0/8, 192.168.1.5" into prefixes.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxies: %q is not an address or CIDR range", f)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxies: %q is not an address or CIDR range", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -46,12 +47,42 @@ func RedirectToLogin(c echo.Context) error {
 	return Redirect(c, to)
 }
 
-// SafeNext keeps a post-sign-in target on this site.
+// SafeNext turns a post-sign-in target into a path on this site, or "/".
+// It parses rather than pattern-matches, after doing what a browser does
+// to a Location first (drop tabs and newlines, read "\\" as "/"), and
+// returns the path rebuilt from its cleaned, decoded form: never two
+// leading slashes, never a scheme or host, never a control character.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+	next = strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, next)
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
 		return "/"
 	}
-	return next
+	for _, r := range u.Path + u.RawQuery {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
+	}
+	clean := path.Clean(u.Path) // no "//", "/./" or "/../" left
+	if clean == "/login" || strings.HasPrefix(clean, "/login/") {
+		return "/"
+	}
+	out := (&url.URL{Path: clean}).EscapedPath()
+	if strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 // CSRFToken is the token forms and htmx send back (on routes that check

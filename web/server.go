@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,45 +24,69 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // NewEcho builds the Echo instance with Gatehouse's middleware chain. Routes
 // are added by the handlers package.
-func NewEcho(log *slog.Logger, errPage ErrorPage) *echo.Echo {
+func NewEcho(log *slog.Logger, errPage ErrorPage, cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = NewErrorHandler(log, errPage)
-	// Use the peer address: X-Forwarded-For is trivially forged, and sign-in
-	// throttling keys on the address.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(accessLog(log))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		log.Error("panic", "err", err, "path", RedactPath(c.Request().URL.Path))
 		return err
 	}}))
-	e.Use(securityHeaders)
+	e.Use(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
 	return e
 }
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if c.Request().TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=63072000")
+// clientIP finds the client's address: the peer's, unless the peer is a
+// proxy listed in GATEHOUSE_TRUSTED_PROXIES, whose X-Forwarded-For is then
+// read (right to left, past trusted proxies). Anything else could be
+// forged, and sign-in throttling keys on the address.
+func clientIP(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		n := &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// securityHeaders sets the headers every response carries; hsts when the
+// public URL is https (a TLS proxy in front counts too).
+func securityHeaders(hsts bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", ContentSecurityPolicy)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			if hsts || c.Request().TLS != nil {
+				h.Set("Strict-Transport-Security", "max-age=63072000")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 
-var tokenInPath = regexp.MustCompile(`^/t/[^/]+`)
+var (
+	tokenInPath    = regexp.MustCompile(`(?i)/t/[^/]+`)
+	tokenLookAlike = regexp.MustCompile(`gth_[0-9A-Za-z]{20,}`)
+)
 
-// RedactPath hides a token carried in a /t/<TOKEN>/ path.
-func RedactPath(p string) string { return tokenInPath.ReplaceAllString(p, "/t/REDACTED") }
+// RedactPath hides a token carried in a /t/<TOKEN>/ path, or anything that
+// looks like a token, wherever it sits: what the log gets is never a secret
+// even when the path was spelled in a way routing did not expect.
+func RedactPath(p string) string {
+	return tokenLookAlike.ReplaceAllString(tokenInPath.ReplaceAllString(p, "/t/REDACTED"), "REDACTED")
+}
 
 // accessLog logs one line per request, never a token or a query string
 // (which may carry secrets).
@@ -90,6 +117,13 @@ func ValidCSRF(c echo.Context, token string) bool {
 	}
 	ck, err := c.Cookie(csrfCookie)
 	return err == nil && token != "" && subtle.ConstantTimeCompare([]byte(ck.Value), []byte(token)) == 1
+}
+
+// RenewCSRF gives the browser a fresh CSRF token (at sign-in), so a token
+// planted before the session began is worth nothing after it.
+func RenewCSRF(c echo.Context, secure bool) {
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: models.RandomHex(16), Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: 86400})
 }
 
 // CSRF protects every state-changing request made with a session. Requests

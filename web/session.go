@@ -1,8 +1,8 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"time"
@@ -15,84 +15,100 @@ import (
 
 const sessionName = "gatehouse_session"
 
-// Sessions signs people in and out with an encrypted, signed cookie. Nothing
-// about a session lives on the server, so any instance can read it.
+// SessionStore keeps sessions on the server (models.Store does), so one
+// can be ended on every instance at once.
+type SessionStore interface {
+	CreateSession(ctx context.Context, id string, userID uint, expires time.Time) error
+	EndSession(ctx context.Context, id string) error
+}
+
+// Sessions signs people in and out. The cookie is encrypted and signed and
+// carries the user, a secret and the session's clocks; the server keeps
+// the secret's SHA-256, so signing out, a password reset or disabling the
+// user ends the session everywhere.
 type Sessions struct {
 	store *sessions.CookieStore
+	rows  SessionStore
 	idle  time.Duration
 	max   time.Duration
 	now   func() time.Time
 }
 
 // NewSessions derives the cookie keys from one secret.
-func NewSessions(secret string, idle, max time.Duration, secure bool) *Sessions {
+func NewSessions(secret string, idle, max time.Duration, secure bool, rows SessionStore) *Sessions {
 	hashKey := sha256.Sum256([]byte("gatehouse-session-hash:" + secret))
 	blockKey := sha256.Sum256([]byte("gatehouse-session-block:" + secret))
 	st := sessions.NewCookieStore(hashKey[:], blockKey[:])
 	st.Options = &sessions.Options{Path: "/", MaxAge: int(max.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
-	return &Sessions{store: st, idle: idle, max: max, now: time.Now}
+	return &Sessions{store: st, rows: rows, idle: idle, max: max, now: time.Now}
 }
 
-// UserID returns the signed-in user's id, or 0 when the session is missing,
-// broken or past its idle or absolute timeout. It refreshes the idle clock.
-// Use Valid to check the session still matches the user's password.
-func (s *Sessions) UserID(c echo.Context) uint {
+// Current returns the session the cookie names: its user's id and the key
+// its row is stored under, or 0 when the cookie is missing, broken or past
+// its idle or absolute timeout. It refreshes the idle clock. Whether the
+// session still exists is the store's to say (models.Store.SessionUser).
+func (s *Sessions) Current(c echo.Context) (uid uint, key string) {
 	sess, err := s.store.Get(c.Request(), sessionName)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
-	uid, _ := sess.Values["uid"].(uint)
+	uid, _ = sess.Values["uid"].(uint)
+	sid, _ := sess.Values["sid"].(string)
 	iat, _ := sess.Values["iat"].(int64)
 	seen, _ := sess.Values["seen"].(int64)
 	now := s.now()
-	if uid == 0 || now.Sub(time.Unix(iat, 0)) > s.max || now.Sub(time.Unix(seen, 0)) > s.idle {
-		return 0
+	if uid == 0 || sid == "" || now.Sub(time.Unix(iat, 0)) > s.max || now.Sub(time.Unix(seen, 0)) > s.idle {
+		return 0, ""
 	}
 	// Refresh the idle clock at most once a minute to keep responses cacheable.
 	if now.Sub(time.Unix(seen, 0)) > time.Minute {
 		sess.Values["seen"] = now.Unix()
 		_ = sess.Save(c.Request(), c.Response())
 	}
-	return uid
+	return uid, sessionKey(sid)
 }
 
 // SignIn starts a fresh session for u, replacing whatever came before.
 func (s *Sessions) SignIn(c echo.Context, u *models.User) error {
+	sid := models.RandomHex(32)
+	now := s.now()
+	if err := s.rows.CreateSession(c.Request().Context(), sessionKey(sid), u.ID, now.Add(s.max)); err != nil {
+		return err
+	}
 	sess := sessions.NewSession(s.store, sessionName)
 	sess.Options = s.store.Options
 	sess.IsNew = true
-	now := s.now().Unix()
 	sess.Values["uid"] = u.ID
-	sess.Values["sid"] = models.RandomHex(16)
-	sess.Values["iat"] = now
-	sess.Values["seen"] = now
-	sess.Values["pw"] = passwordStamp(u)
+	sess.Values["sid"] = sid
+	sess.Values["iat"] = now.Unix()
+	sess.Values["seen"] = now.Unix()
 	return sess.Save(c.Request(), c.Response())
 }
 
-// Valid reports whether the session was started with u's current password,
-// so a password reset signs the user out everywhere.
-func (s *Sessions) Valid(c echo.Context, u *models.User) bool {
-	sess, err := s.store.Get(c.Request(), sessionName)
-	if err != nil {
-		return false
-	}
-	stamp, _ := sess.Values["pw"].(string)
-	return stamp != "" && subtle.ConstantTimeCompare([]byte(stamp), []byte(passwordStamp(u))) == 1
+// sessionKey is how a session's secret is stored: its SHA-256.
+func sessionKey(sid string) string {
+	sum := sha256.Sum256([]byte(sid))
+	return hex.EncodeToString(sum[:])
 }
 
-// passwordStamp is a short digest of the password hash: it changes with the
-// password and reveals nothing useful (the cookie is encrypted as well).
-func passwordStamp(u *models.User) string {
-	sum := sha256.Sum256([]byte("gatehouse-session-pw:" + u.PasswordHash))
-	return hex.EncodeToString(sum[:8])
-}
-
-// SignOut ends the session.
+// SignOut ends the session on the server and clears the cookie.
 func (s *Sessions) SignOut(c echo.Context) {
+	if sess, err := s.store.Get(c.Request(), sessionName); err == nil {
+		if sid, _ := sess.Values["sid"].(string); sid != "" {
+			_ = s.rows.EndSession(context.WithoutCancel(c.Request().Context()), sessionKey(sid))
+		}
+	}
+	s.clear(c)
+}
+
+// clear drops the cookie only.
+func (s *Sessions) clear(c echo.Context) {
 	opts := *s.store.Options
 	opts.MaxAge = -1
 	sess := sessions.NewSession(s.store, sessionName)
 	sess.Options = &opts
 	_ = sess.Save(c.Request(), c.Response())
 }
+
+// Forget drops a cookie whose session is gone.
+func (s *Sessions) Forget(c echo.Context) { s.clear(c) }

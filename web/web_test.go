@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,8 +12,18 @@ import (
 	"gatehouse/models"
 )
 
+// memSessions keeps session rows in memory for the cookie clock tests; the
+// handler tests use the real store.
+type memSessions map[string]uint
+
+func (m memSessions) CreateSession(_ context.Context, id string, uid uint, _ time.Time) error {
+	m[id] = uid
+	return nil
+}
+func (m memSessions) EndSession(_ context.Context, id string) error { delete(m, id); return nil }
+
 func TestSessionTimeouts(t *testing.T) {
-	s := NewSessions("secret", time.Hour, 8*time.Hour, false)
+	s := NewSessions("secret", time.Hour, 8*time.Hour, false, memSessions{})
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	now := start
 	s.now = func() time.Time { return now }
@@ -28,7 +39,7 @@ func TestSessionTimeouts(t *testing.T) {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.AddCookie(cookie)
 		rec := httptest.NewRecorder()
-		id := s.UserID(e.NewContext(req, rec))
+		id, _ := s.Current(e.NewContext(req, rec))
 		if cs := rec.Result().Cookies(); len(cs) > 0 {
 			cookie = cs[0] // the idle clock was refreshed
 		}
@@ -57,10 +68,10 @@ func TestSessionTimeouts(t *testing.T) {
 		t.Fatal("session outlived the absolute timeout")
 	}
 	// A cookie signed with another key is ignored.
-	other := NewSessions("other", time.Hour, 8*time.Hour, false)
+	other := NewSessions("other", time.Hour, 8*time.Hour, false, memSessions{})
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(cookie)
-	if id := other.UserID(e.NewContext(req, httptest.NewRecorder())); id != 0 {
+	if id, _ := other.Current(e.NewContext(req, httptest.NewRecorder())); id != 0 {
 		t.Fatal("forged session accepted")
 	}
 }
@@ -91,15 +102,38 @@ func TestSafeNext(t *testing.T) {
 }
 
 func TestThrottle(t *testing.T) {
-	th := NewThrottle(3, time.Hour)
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	th := NewThrottle(3, time.Minute, 8*time.Minute, time.Hour)
+	th.now = func() time.Time { return now }
 	for i := 0; i < 3; i++ {
-		if th.Blocked("k") {
-			t.Fatalf("blocked after %d failures", i)
+		if th.Wait("k") != 0 {
+			t.Fatalf("waiting after %d failures", i)
 		}
 		th.Fail("k")
 	}
-	if !th.Blocked("k") || th.Blocked("other") {
-		t.Fatal("throttle does not count per key")
+	if th.Wait("k") != time.Minute || th.Wait("other") != 0 {
+		t.Fatalf("throttle does not count per key: %v", th.Wait("k"))
+	}
+	// Each further failure doubles the wait, up to the cap.
+	for _, want := range []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 8 * time.Minute} {
+		now = now.Add(th.Wait("k"))
+		th.Fail("k")
+		if got := th.Wait("k"); got != want {
+			t.Fatalf("wait %v, want %v", got, want)
+		}
+	}
+	// A success clears the key; so does an idle hour after the last wait.
+	th.Succeed("k")
+	if th.Wait("k") != 0 {
+		t.Fatal("a success did not clear the key")
+	}
+	for i := 0; i < 4; i++ {
+		th.Fail("j")
+	}
+	now = now.Add(2 * time.Hour)
+	th.Fail("j")
+	if th.Wait("j") != 0 {
+		t.Fatal("an idle key did not start afresh")
 	}
 }
 

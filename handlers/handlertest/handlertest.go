@@ -86,13 +86,17 @@ func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 		modeltest.MustUser(t, store, Admin, access.RoleAdmin)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := httptest.NewUnstartedServer(nil)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ts.Listener.Addr().String()
+	}
 	h, err := handlers.NewServer(t.Context(), cfg, store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(h)
+	ts.Config.Handler = h
+	ts.Start()
 	t.Cleanup(ts.Close)
-	cfg.BaseURL = ts.URL
 	bs, err := blobs.Open(t.Context(), cfg.BlobSettings())
 	if err != nil {
 		t.Fatal(err)
