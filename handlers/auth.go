@@ -52,7 +52,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	m := h.loginModel(next)
 	if h.Cfg.NoPasswordSignIn {
 		h.auditSignIn(c, "signin.password_off", email)
-		m.Error = "Sign-in with a password is turned off here. Use \"Sign in with " + m.SSOName + "\"."
+		m.Error = "Sign-in with a password is turned off here. Use “Sign in with " + m.SSOName + "”."
 		return h.renderLogin(c, http.StatusForbidden, m)
 	}
 	m.Email = email

@@ -134,7 +134,7 @@ func (h *Handlers) ssoRefused(c echo.Context, err error, next string) error {
 // ssoMessage says what went wrong and what to do, in the person's terms.
 func ssoMessage(r *sso.Refusal, cfg sso.Config) (int, string) {
 	name := cfg.Name
-	again := ` Start again with "Sign in with ` + name + `".`
+	again := " Start again with “Sign in with " + name + "”."
 	switch r.Reason {
 	case sso.ProviderDown:
 		return http.StatusBadGateway, "Gatehouse cannot reach " + name + " right now. Try again in a few minutes."

@@ -161,6 +161,7 @@ func envDuration(get func(k, def string) string, k string, def time.Duration, ba
 // parseSSO reads the single sign-on lists and checks the settings fit together.
 func (c *Config) parseSSO(scopes, teams, adminGroups, domains string) error {
 	var err error
+	c.SSO.GroupsClaim = strings.TrimSpace(c.SSO.GroupsClaim)
 	c.SSO.Scopes = sso.SplitList(scopes)
 	c.SSO.AdminGroups = sso.SplitList(adminGroups)
 	for _, d := range sso.SplitList(domains) {

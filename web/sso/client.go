@@ -213,7 +213,7 @@ func parseGroups(raw json.RawMessage) ([]string, string) {
 	groups := make([]string, 0, len(items))
 	for _, it := range items {
 		var g string
-		if err := json.Unmarshal(it, &g); err != nil {
+		if err := json.Unmarshal(it, &g); err != nil || string(it) == "null" {
 			return nil, "groups_not_names"
 		}
 		if len(g) > MaxGroupLen {
