@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -110,9 +111,7 @@ func accountRefusal(err error, email string) error {
 	default:
 		return err
 	}
-	if len(email) <= models.MaxEmailLen {
-		r.Email = email
-	}
+	r.Email = email
 	return r
 }
 
@@ -123,7 +122,11 @@ func (h *Handlers) ssoRefused(c echo.Context, err error, next string) error {
 	if !errors.As(err, &r) {
 		return err
 	}
-	h.audit(c, "signin.sso."+string(r.Reason), r.Email, map[string]any{"check": r.Check})
+	email := r.Email
+	if len(email) > models.MaxEmailLen || !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
+		email = "" // not an address the audit log can hold
+	}
+	h.audit(c, "signin.sso."+string(r.Reason), email, map[string]any{"check": r.Check})
 	h.Log.Warn("sso: sign-in refused", "reason", string(r.Reason), "check", r.Check)
 	status, msg := ssoMessage(r, h.SSO.Config())
 	m := h.loginModel(next)
@@ -156,7 +159,11 @@ func ssoMessage(r *sso.Refusal, cfg sso.Config) (int, string) {
 	case sso.EmailUnverified:
 		return http.StatusForbidden, "Your email address is not verified at " + name + ". Verify it there, then sign in again."
 	case sso.DomainRefused:
-		return http.StatusForbidden, "Email addresses at " + domainOf(r.Email) + " may not sign in here. Allowed: " + strings.Join(cfg.AllowedDomains, ", ") + "."
+		domain := domainOf(r.Email)
+		if len(domain) > 253 || !utf8.ValidString(domain) {
+			domain = "your email's domain"
+		}
+		return http.StatusForbidden, "Email addresses at " + domain + " may not sign in here. Allowed: " + strings.Join(cfg.AllowedDomains, ", ") + "."
 	case sso.GroupsInvalid:
 		return http.StatusForbidden, name + " sent a list of groups Gatehouse cannot use (too many, or not a list of names). Ask an admin."
 	case sso.AccountDisabled:

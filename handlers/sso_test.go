@@ -640,6 +640,14 @@ func TestSSOAllowedDomains(t *testing.T) {
 		if evs := w.events(t, "signin.sso.domain_refused"); evs[0].Target != "alice@example.com" {
 			t.Errorf("audit target: %q", evs[0].Target)
 		}
+		// An address no account could have is refused all the same, and the
+		// audit log keeps the refusal without it.
+		w.op.AddUser(oidctest.User{Username: "long", Password: "long-pw", Email: strings.Repeat("x", 300) + "@example.net", EmailVerified: true})
+		back = w.op.Authorize(t, c, "/auth/oidc/login", "long", "long-pw")
+		w.expectRefused(t, c, c.Get(back), back, users, refusal{403, "Email addresses at example.net may not sign in", "signin.sso.domain_refused", "domain"})
+		if evs := w.events(t, "signin.sso.domain_refused"); len(evs) != 2 || evs[0].Target != "" {
+			t.Errorf("audit of an overlong address: %+v", evs)
+		}
 		w.op.AddUser(oidctest.User{Username: "erin", Password: "erin-pw", Email: "erin@EXAMPLE.org", EmailVerified: true})
 		w.mustSignIn(t, "erin", "erin-pw")
 	})

@@ -30,7 +30,12 @@ type Client struct {
 
 	mu       sync.Mutex
 	provider *oidc.Provider
+	failedAt time.Time // last failed discovery
 }
+
+// retryAfter spaces out discovery attempts while the provider is down, so
+// a crowd at the sign-in page does not queue up behind timeouts.
+const retryAfter = 5 * time.Second
 
 // NewClient returns a client for the configured provider.
 func NewClient(cfg Config) *Client {
@@ -55,8 +60,12 @@ func (c *Client) discover(ctx context.Context) (*oidc.Provider, error) {
 	if c.provider != nil {
 		return c.provider, nil
 	}
+	if time.Since(c.failedAt) < retryAfter {
+		return nil, refuse(ProviderDown, "discovery", nil)
+	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, c.http), c.cfg.Issuer)
 	if err != nil {
+		c.failedAt = time.Now()
 		return nil, refuse(ProviderDown, "discovery", err)
 	}
 	c.provider = p
