@@ -72,7 +72,7 @@ func (h *Handlers) SSOCallback(c echo.Context) error {
 	}
 	web.SetActor(c, &web.Actor{User: res.User, Subject: res.User.Subject()})
 	h.auditSSO(c, res)
-	return c.Redirect(http.StatusSeeOther, flow.Next)
+	return c.Redirect(http.StatusSeeOther, web.SafeNext(flow.Next)) // today's rule, whatever the cookie holds
 }
 
 // ssoRedirectURL is the callback registered at the provider.
