@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,21 @@ func (h *Handlers) LoginForm(c echo.Context) error {
 	if web.ActorOf(c).SignedIn() {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	return h.renderLogin(c, http.StatusOK, auth.Login{Next: next})
+	return h.renderLogin(c, http.StatusOK, h.loginModel(next))
+}
+
+// loginModel is the sign-in page: the password form, the single sign-on
+// button, or both.
+func (h *Handlers) loginModel(next string) auth.Login {
+	m := auth.Login{Next: next, Password: !h.Cfg.NoPasswordSignIn}
+	if h.SSO != nil {
+		m.SSOName = h.SSO.Config().Name
+		m.SSOHref = "/auth/oidc/login"
+		if next != "/" {
+			m.SSOHref += "?next=" + url.QueryEscape(next)
+		}
+	}
+	return m
 }
 
 func (h *Handlers) renderLogin(c echo.Context, status int, m auth.Login) error {
@@ -36,7 +51,13 @@ func (h *Handlers) Login(c echo.Context) error {
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	password := c.FormValue("password")
 	next := web.SafeNext(c.FormValue("next"))
-	m := auth.Login{Email: email, Next: next}
+	m := h.loginModel(next)
+	if h.Cfg.NoPasswordSignIn {
+		h.auditSignIn(c, "signin.password_off", email)
+		m.Error = "Sign-in with a password is turned off here. Use “Sign in with " + m.SSOName + "”."
+		return h.renderLogin(c, http.StatusForbidden, m)
+	}
+	m.Email = email
 	if len(email) > models.MaxEmailLen {
 		m.Email = ""
 	}
@@ -74,6 +95,9 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	web.RenewCSRF(c, h.Cfg.SecureCookies)
 	web.SetActor(c, &web.Actor{User: u, Subject: u.Subject(), At: h.Store.Now()})
+	if err := h.Store.NoteSignIn(c.Request().Context(), u.ID); err != nil {
+		h.Log.Error("signin: unable to note the time", "err", err)
+	}
 	h.audit(c, "signin.success", u.Email, nil)
 	return c.Redirect(http.StatusSeeOther, next)
 }

@@ -23,6 +23,7 @@ import (
 	"gatehouse/views/components"
 	"gatehouse/views/layout"
 	"gatehouse/web"
+	"gatehouse/web/sso"
 )
 
 // Handlers holds what every handler needs; nothing is global.
@@ -42,6 +43,10 @@ type Handlers struct {
 	rules map[string]Rule
 	// uploads holds one slot per upload in progress (Cfg.MaxUploads).
 	uploads chan struct{}
+	// SSO signs people in through the identity provider; nil when single
+	// sign-on is off. SSOFlows keeps sign-ins in progress in cookies.
+	SSO      *sso.Client
+	SSOFlows *sso.Flows
 	// expired rate-limits the audit of refused expired tokens.
 	expired expiredAudits
 }

@@ -49,6 +49,9 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/static/*", echo.WrapHandler(h.Assets.Handler()), public)
 	r.GET("/login", h.LoginForm, public)
 	r.POST("/login", h.Login, public)
+	// Single sign-on (404 when off): off to the identity provider and back.
+	r.GET("/auth/oidc/login", h.SSOLogin, public)
+	r.GET("/auth/oidc/callback", h.SSOCallback, public)
 
 	// People: any signed-in user.
 	r.GET("/", h.Home, signedIn)

@@ -13,6 +13,7 @@ import (
 	"gatehouse/models/blobs"
 	"gatehouse/static"
 	"gatehouse/web"
+	"gatehouse/web/sso"
 )
 
 // NewServer builds the whole HTTP handler: sessions, assets, middleware and
@@ -62,6 +63,12 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Repodata: NewRepodataCache(),
 		uploads:  make(chan struct{}, cfg.MaxUploads),
 	}
+	if cfg.SSO.Enabled() {
+		h.SSO, h.SSOFlows = sso.NewClient(cfg.SSO), sso.NewFlows(key, cfg.SecureCookies)
+		if err := h.ensureSyncedTeams(ctx); err != nil {
+			return nil, err
+		}
+	}
 	go h.sweepEvery(ctx, cfg.SweepInterval, cfg.SweepGrace)
 	return h, nil
 }
@@ -104,4 +111,19 @@ func (h *Handlers) echo(extra func(e *echo.Echo)) *echo.Echo {
 		extra(e)
 	}
 	return e
+}
+
+// ensureSyncedTeams creates the teams the groups map onto, so admins can
+// grant them access before anyone signs in.
+func (h *Handlers) ensureSyncedTeams(ctx context.Context) error {
+	created, err := h.Store.EnsureTeams(ctx, h.Cfg.SSO.TeamNames())
+	if err != nil {
+		return fmt.Errorf("unable to create the teams named in GATEHOUSE_OIDC_TEAMS: %w", err)
+	}
+	for _, name := range created {
+		if err := h.Store.Record(ctx, models.Audit{Action: "team.create", Target: name, Details: map[string]any{"by": "single sign-on settings"}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

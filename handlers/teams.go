@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,16 +15,18 @@ import (
 	"gatehouse/web"
 )
 
-// TeamJSON is a team as the API shows it.
+// TeamJSON is a team as the API shows it. A synced team's members follow
+// the identity provider's groups.
 type TeamJSON struct {
 	ID          uint     `json:"id"`
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
 	Members     []string `json:"members"`
+	Synced      bool     `json:"synced"`
 }
 
-func teamJSON(t *models.Team) TeamJSON {
-	return TeamJSON{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails()}
+func (h *Handlers) teamJSON(t *models.Team) TeamJSON {
+	return TeamJSON{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails(), Synced: len(h.syncedFrom(t.Name)) > 0}
 }
 
 // Teams shows the Teams page.
@@ -34,7 +37,7 @@ func (h *Handlers) Teams(c echo.Context) error {
 	}
 	m := admin.TeamsPage{}
 	for _, t := range teams {
-		m.Teams = append(m.Teams, admin.TeamRow{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails()})
+		m.Teams = append(m.Teams, admin.TeamRow{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails(), SyncedFrom: h.syncedFrom(t.Name)})
 	}
 	return h.page(c, http.StatusOK, "Teams", admin.Teams(m))
 }
@@ -84,6 +87,10 @@ func (h *Handlers) membersForm(c echo.Context) (admin.MembersForm, error) {
 	}
 	m := admin.MembersForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name}
 	members := t.MemberEmails()
+	if err := h.refuseSynced(t.Name); err != nil {
+		m.Synced, m.Error, m.Members = true, err.Error(), members // shown, not editable
+		return m, nil
+	}
 	for _, u := range users {
 		m.Users = append(m.Users, components.Option{Value: u.Email, Label: u.Email, Selected: slices.Contains(members, u.Email)})
 	}
@@ -105,13 +112,24 @@ func (h *Handlers) SetMembers(c echo.Context) error {
 		if ferr != nil {
 			return ferr
 		}
+		status := http.StatusUnprocessableEntity
+		if m.Synced {
+			status = http.StatusConflict
+		}
 		m.Error = banner
-		return h.dialog(c, http.StatusUnprocessableEntity, "Team members", admin.MembersDialog(m))
+		return h.dialog(c, status, "Team members", admin.MembersDialog(m))
 	}
 	return web.Redirect(c, "/admin/teams")
 }
 
 func (h *Handlers) setMembers(c echo.Context, id uint, emails []string) error {
+	t, err := h.Store.Team(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := h.refuseSynced(t.Name); err != nil {
+		return err
+	}
 	before, after, err := h.Store.SetTeamMembers(c.Request().Context(), id, emails)
 	if err != nil {
 		if fields, _, ferr := formFault(err); ferr == nil && fields != nil {
@@ -133,7 +151,7 @@ func (h *Handlers) APITeams(c echo.Context) error {
 	}
 	out := make([]TeamJSON, len(teams))
 	for i := range teams {
-		out[i] = teamJSON(&teams[i])
+		out[i] = h.teamJSON(&teams[i])
 	}
 	return ok(c, http.StatusOK, "teams", out)
 }
@@ -149,6 +167,11 @@ func (h *Handlers) APICreateTeam(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if len(in.Members) > 0 {
+		if err := h.refuseSynced(strings.TrimSpace(in.Name)); err != nil {
+			return err
+		}
+	}
 	t, err := h.Store.CreateTeam(ctx, in.Name, in.Description)
 	if err != nil {
 		return err
@@ -167,7 +190,7 @@ func (h *Handlers) APICreateTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusCreated, "team", teamJSON(t))
+	return ok(c, http.StatusCreated, "team", h.teamJSON(t))
 }
 
 // APIUpdateTeam replaces a team's members with {"members": [...]}.
@@ -197,7 +220,7 @@ func (h *Handlers) APIUpdateTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, "team", teamJSON(t))
+	return ok(c, http.StatusOK, "team", h.teamJSON(t))
 }
 
 // APIDeleteTeam deletes a team and the access granted to it.

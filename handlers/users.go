@@ -13,18 +13,22 @@ import (
 	"gatehouse/web"
 )
 
-// UserJSON is a user as the API shows it.
+// UserJSON is a user as the API shows it; sso says they sign in through
+// the identity provider.
 type UserJSON struct {
-	ID        uint      `json:"id"`
-	Email     string    `json:"email"`
-	Disabled  bool      `json:"disabled"`
-	Roles     []string  `json:"roles"`
-	Teams     []string  `json:"teams"`
-	CreatedAt time.Time `json:"created_at"`
+	ID           uint       `json:"id"`
+	Email        string     `json:"email"`
+	Disabled     bool       `json:"disabled"`
+	Roles        []string   `json:"roles"`
+	Teams        []string   `json:"teams"`
+	SSO          bool       `json:"sso"`
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
+	CreatedAt    time.Time  `json:"created_at"`
 }
 
 func userJSON(u *models.User) UserJSON {
-	return UserJSON{ID: u.ID, Email: u.Email, Disabled: u.Disabled, Roles: u.RoleNames(), Teams: u.TeamNames(), CreatedAt: u.CreatedAt}
+	return UserJSON{ID: u.ID, Email: u.Email, Disabled: u.Disabled, Roles: u.RoleNames(), Teams: u.TeamNames(),
+		SSO: u.FromSSO(), LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt}
 }
 
 // Users shows the Users page.
@@ -35,9 +39,18 @@ func (h *Handlers) Users(c echo.Context) error {
 	}
 	m := admin.UsersPage{}
 	for _, u := range users {
-		m.Users = append(m.Users, admin.UserRow{ID: u.ID, Email: u.Email, Roles: u.RoleNames(), Teams: u.TeamNames(), Disabled: u.Disabled})
+		m.Users = append(m.Users, admin.UserRow{ID: u.ID, Email: u.Email, Roles: u.RoleNames(), Teams: u.TeamNames(), Disabled: u.Disabled,
+			SSO: u.FromSSO(), LastSignIn: lastSignIn(u.LastSignInAt)})
 	}
 	return h.page(c, http.StatusOK, "Users", admin.Users(m))
+}
+
+// lastSignIn shows when someone last signed in, in UTC.
+func lastSignIn(at *time.Time) string {
+	if at == nil {
+		return "Never"
+	}
+	return at.UTC().Format("2006-01-02 15:04 UTC")
 }
 
 // userForm builds the user dialog's view model with role checkboxes.

@@ -24,17 +24,26 @@ const (
 	MaxDescLen     = 1000
 )
 
-// User is a person who signs in with email and password.
+// User is a person who signs in with email and password, or through the
+// organisation's identity provider (single sign-on).
 type User struct {
-	ID           uint      `gorm:"primaryKey" json:"id"`
-	Email        string    `gorm:"size:254;uniqueIndex;not null" json:"email"`
-	PasswordHash string    `gorm:"size:100;not null" json:"-"`
-	Disabled     bool      `gorm:"not null;default:false" json:"disabled"`
-	Roles        []Role    `gorm:"many2many:user_roles" json:"roles"`
-	Teams        []Team    `gorm:"many2many:team_members" json:"teams"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           uint   `gorm:"primaryKey" json:"id"`
+	Email        string `gorm:"size:254;uniqueIndex;not null" json:"email"`
+	PasswordHash string `gorm:"size:100;not null" json:"-"`
+	Disabled     bool   `gorm:"not null;default:false" json:"disabled"`
+	Roles        []Role `gorm:"many2many:user_roles" json:"roles"`
+	Teams        []Team `gorm:"many2many:team_members" json:"teams"`
+	// SSOIssuer and SSOSubject name the person at the identity provider;
+	// both are NULL for people who never signed in that way.
+	SSOIssuer    *string    `gorm:"size:500;uniqueIndex:idx_users_sso" json:"-"`
+	SSOSubject   *string    `gorm:"size:255;uniqueIndex:idx_users_sso" json:"-"`
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
+
+// FromSSO reports whether the user signs in through the identity provider.
+func (u *User) FromSSO() bool { return u.SSOSubject != nil }
 
 // Role is a named set of people; Admin and Member are built in.
 type Role struct {

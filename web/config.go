@@ -3,6 +3,7 @@
 package web
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"gatehouse/models/blobs"
+	"gatehouse/web/sso"
 )
 
 // Config holds every setting; flags override the environment.
@@ -42,6 +44,11 @@ type Config struct {
 	DownloadRedirect bool
 	SweepInterval    time.Duration
 	SweepGrace       time.Duration
+
+	// SSO signs people in through an OpenID Connect provider (off without
+	// an issuer); NoPasswordSignIn turns the email and password form off.
+	SSO              sso.Config
+	NoPasswordSignIn bool
 }
 
 // DSN is the database to open: DATABASE_URL, or SQLite under the data dir.
@@ -92,9 +99,19 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.StringVar(&c.DataDir, "data-dir", get("GATEHOUSE_DATA_DIR", "data"), "directory for the SQLite database and artifact blobs (GATEHOUSE_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", get("DATABASE_URL", ""), "postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)")
 	fs.StringVar(&c.BaseURL, "base-url", get("GATEHOUSE_BASE_URL", ""), "public URL of this server, used in conda channel lines (GATEHOUSE_BASE_URL)")
-	fs.StringVar(&c.SessionKey, "session-key", get("GATEHOUSE_SESSION_KEY", ""), "secret for session cookies, shared by all instances; generated and stored when empty (GATEHOUSE_SESSION_KEY)")
+	// Secrets take no default from the environment, so --help never shows them.
+	var secrets []func()
+	secret := func(p *string, name, env, usage string) {
+		fs.StringVar(p, name, "", usage+" ("+env+")")
+		secrets = append(secrets, func() {
+			if *p == "" {
+				*p = get(env, "")
+			}
+		})
+	}
+	secret(&c.SessionKey, "session-key", "GATEHOUSE_SESSION_KEY", "secret for session cookies, shared by all instances; generated and stored when empty")
 	fs.StringVar(&c.AdminEmail, "admin-email", get("GATEHOUSE_ADMIN_EMAIL", "admin@localhost"), "email of the admin created on first start (GATEHOUSE_ADMIN_EMAIL)")
-	fs.StringVar(&c.AdminPassword, "admin-password", get("GATEHOUSE_ADMIN_PASSWORD", ""), "password of that admin; random and printed once when empty (GATEHOUSE_ADMIN_PASSWORD)")
+	secret(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "password of that admin; random and printed once when empty")
 	fs.Int64Var(&c.MaxUpload, "max-upload", 512<<20, "largest artifact upload in bytes")
 	fs.IntVar(&c.MaxUploads, "max-uploads", intEnv(get, "GATEHOUSE_MAX_UPLOADS", 8), "uploads received at once; more are refused with 429 (GATEHOUSE_MAX_UPLOADS)")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign people out after this long without a request")
@@ -104,6 +121,21 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.BoolVar(&c.DownloadRedirect, "download-redirect", get("GATEHOUSE_DOWNLOAD_REDIRECT", "") == "true", "with S3, answer downloads with a redirect to a presigned URL valid 5 minutes instead of proxying them (GATEHOUSE_DOWNLOAD_REDIRECT)")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", envDuration(get, "GATEHOUSE_SWEEP_INTERVAL", time.Hour, &bad), "how often to remove leftovers of interrupted uploads and unreferenced blobs; also done at start (GATEHOUSE_SWEEP_INTERVAL)")
 	fs.DurationVar(&c.SweepGrace, "sweep-grace", envDuration(get, "GATEHOUSE_SWEEP_GRACE", time.Hour, &bad), "age below which an unreferenced blob is kept, as an upload may be about to use it (GATEHOUSE_SWEEP_GRACE)")
+	var scopes, teams, adminGroups, domains string
+	fs.StringVar(&c.SSO.Issuer, "oidc-issuer", get("GATEHOUSE_OIDC_ISSUER", ""), "OpenID Connect provider URL; turns on single sign-on, redirect URI <base URL>/auth/oidc/callback (GATEHOUSE_OIDC_ISSUER)")
+	fs.StringVar(&c.SSO.ClientID, "oidc-client-id", get("GATEHOUSE_OIDC_CLIENT_ID", ""), "client ID registered at the provider (GATEHOUSE_OIDC_CLIENT_ID)")
+	secret(&c.SSO.ClientSecret, "oidc-client-secret", "GATEHOUSE_OIDC_CLIENT_SECRET", "client secret; empty for a public client")
+	fs.StringVar(&c.SSO.Name, "oidc-name", get("GATEHOUSE_OIDC_NAME", sso.DefaultName), "provider name on the sign-in page: \"Sign in with <name>\" (GATEHOUSE_OIDC_NAME)")
+	fs.StringVar(&scopes, "oidc-scopes", get("GATEHOUSE_OIDC_SCOPES", sso.DefaultScopes), "scopes to request (GATEHOUSE_OIDC_SCOPES)")
+	fs.StringVar(&c.SSO.GroupsClaim, "oidc-groups-claim", get("GATEHOUSE_OIDC_GROUPS_CLAIM", sso.DefaultGroupsClaim), "claim that lists the person's groups (GATEHOUSE_OIDC_GROUPS_CLAIM)")
+	fs.StringVar(&teams, "oidc-teams", get("GATEHOUSE_OIDC_TEAMS", ""), "groups that are teams, kept in step at every sign-in: group=Team;group2=Other team (GATEHOUSE_OIDC_TEAMS)")
+	fs.StringVar(&adminGroups, "oidc-admin-groups", get("GATEHOUSE_OIDC_ADMIN_GROUPS", ""), "comma-separated groups whose members hold Admin (GATEHOUSE_OIDC_ADMIN_GROUPS)")
+	fs.StringVar(&domains, "oidc-allowed-domains", get("GATEHOUSE_OIDC_ALLOWED_DOMAINS", ""), "comma-separated email domains that may sign in; empty allows all (GATEHOUSE_OIDC_ALLOWED_DOMAINS)")
+	passwordSignIn, err := strconv.ParseBool(get("GATEHOUSE_PASSWORD_SIGNIN", "true"))
+	if err != nil {
+		return c, fmt.Errorf("GATEHOUSE_PASSWORD_SIGNIN must be true or false")
+	}
+	fs.BoolVar(&passwordSignIn, "password-signin", passwordSignIn, "allow sign-in with email and password in the browser (GATEHOUSE_PASSWORD_SIGNIN)")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: gatehouse [flags]\n       gatehouse admin create-user --email E --password P [--role R]…\n       gatehouse admin create-token --email E --name N --expires YYYY-MM-DD (--scope S … | --resource CHANNEL[/SUB]:LEVEL …)\n       gatehouse admin migrate [--status]\n       gatehouse admin migrate-blobs --to s3://BUCKET[/PREFIX]\n\nFlags (each also read from the environment variable named):")
 		fs.PrintDefaults()
@@ -112,7 +144,6 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	var err error
 	if c.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return c, err
 	}
@@ -124,6 +155,13 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	c.S3.AccessKeyID = get("AWS_ACCESS_KEY_ID", "")
 	c.S3.SecretAccessKey = get("AWS_SECRET_ACCESS_KEY", "")
 	c.S3.SessionToken = get("AWS_SESSION_TOKEN", "")
+	for _, fill := range secrets {
+		fill()
+	}
+	c.NoPasswordSignIn = !passwordSignIn
+	if err := c.parseSSO(scopes, teams, adminGroups, domains); err != nil {
+		return c, err
+	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	c.SecureCookies = strings.HasPrefix(c.BaseURL, "https://")
 	return c, nil
@@ -142,6 +180,27 @@ func envDuration(get func(k, def string) string, k string, def time.Duration, ba
 		return def
 	}
 	return d
+}
+
+// parseSSO reads the single sign-on lists and checks the settings fit together.
+func (c *Config) parseSSO(scopes, teams, adminGroups, domains string) error {
+	var err error
+	c.SSO.GroupsClaim = strings.TrimSpace(c.SSO.GroupsClaim)
+	c.SSO.Scopes = sso.SplitList(scopes)
+	c.SSO.AdminGroups = sso.SplitList(adminGroups)
+	for _, d := range sso.SplitList(domains) {
+		c.SSO.AllowedDomains = append(c.SSO.AllowedDomains, strings.ToLower(strings.TrimPrefix(d, "@")))
+	}
+	if c.SSO.Teams, err = sso.ParseTeams(teams); err != nil {
+		return err
+	}
+	if err := c.SSO.Validate(); err != nil {
+		return err
+	}
+	if c.NoPasswordSignIn && !c.SSO.Enabled() {
+		return errors.New("GATEHOUSE_PASSWORD_SIGNIN=false needs single sign-on (GATEHOUSE_OIDC_ISSUER), or nobody could sign in")
+	}
+	return nil
 }
 
 // OSEnv is os.LookupEnv, named for ParseConfig's callers.

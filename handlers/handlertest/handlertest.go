@@ -82,10 +82,15 @@ func StartOn(t testing.TB, b Backend) *Server {
 // StartWith runs Gatehouse on an existing store and config.
 func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 	t.Helper()
+	return StartWithLog(t, store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// StartWithLog is StartWith with the server's log written to log.
+func StartWithLog(t testing.TB, store *models.Store, cfg web.Config, log *slog.Logger) *Server {
+	t.Helper()
 	if _, err := store.UserByEmail(t.Context(), Admin); err != nil {
 		modeltest.MustUser(t, store, Admin, access.RoleAdmin)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := httptest.NewUnstartedServer(nil)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ts.Listener.Addr().String()

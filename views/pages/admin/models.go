@@ -10,6 +10,9 @@ type UserRow struct {
 	Roles    []string
 	Teams    []string
 	Disabled bool
+	// SSO: the person signs in through the identity provider.
+	SSO        bool
+	LastSignIn string // "Never" when they have not signed in
 }
 
 // UsersPage is the Users page.
@@ -35,6 +38,9 @@ type TeamRow struct {
 	Name        string
 	Description string
 	Members     []string
+	// SyncedFrom lists the provider groups that decide the members; empty
+	// for teams managed by hand.
+	SyncedFrom []string
 }
 
 // TeamsPage is the Teams page.
@@ -52,14 +58,17 @@ type TeamForm struct {
 	Error       string
 }
 
-// MembersForm is the dialog that sets a team's members.
+// MembersForm is the dialog that sets a team's members. A synced team's
+// members are only listed: the identity provider decides them.
 type MembersForm struct {
-	Inline bool
-	CSRF   string
-	ID     uint
-	Name   string
-	Users  []components.Option
-	Error  string
+	Inline  bool
+	CSRF    string
+	ID      uint
+	Name    string
+	Users   []components.Option
+	Error   string
+	Synced  bool
+	Members []string
 }
 
 // RoleRow is one line of the roles table.
