@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -157,10 +156,11 @@ func (h *Handlers) stage(r io.Reader) (*blobs.Staged, error) {
 	if errors.Is(err, blobs.ErrTooLarge) {
 		return nil, web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The package is larger than the upload limit of %d bytes.", h.Cfg.MaxUpload))
 	}
-	if err != nil {
-		return nil, bodyFault(err)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, io.ErrUnexpectedEOF) || err != nil && strings.Contains(err.Error(), "multipart") {
+		return nil, bodyFault(err) // the client's body, not our disk
 	}
-	return st, nil
+	return st, err
 }
 
 // storageFault turns an outage of the artifact storage into a 503 the
@@ -174,16 +174,15 @@ func (h *Handlers) storageFault(c echo.Context, err error) error {
 	return fmt.Errorf("%w (%v)", fault, err) // the one error log line keeps the cause
 }
 
-// bodyFault explains a failure to read the request body.
+// bodyFault explains a failure to read the request body: too large is a
+// 413; anything else the client sent wrong (a cut, a broken part header)
+// is a 400.
 func bodyFault(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return web.Fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The upload is larger than %d bytes.", mbe.Limit))
 	}
-	if errors.Is(err, multipart.ErrMessageTooLarge) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "multipart") {
-		return web.Fail(http.StatusBadRequest, "The multipart body is malformed or cut short.")
-	}
-	return err
+	return web.Fail(http.StatusBadRequest, "The multipart body is malformed or cut short.")
 }
 
 // store checks a staged package and records it in place p. Nothing is kept
@@ -383,22 +382,17 @@ func (h *Handlers) uploaded(c echo.Context, p place) error {
 	return web.Redirect(c, to)
 }
 
-// uploadFault maps an upload error to a status and message for the dialog;
-// 0 means it is not the uploader's fault.
+// uploadFault maps an upload error to a status and message for the dialog,
+// as web.Classify judges it; 0 means it is not the uploader's fault.
 func uploadFault(err error) (int, string) {
-	var he *echo.HTTPError
-	var ve *models.ValidationError
-	var ce *models.ConflictError
+	status, _, msg, _ := web.Classify(err)
 	switch {
-	case errors.As(err, &ve):
-		return http.StatusUnprocessableEntity, ve.Message
-	case errors.As(err, &ce):
-		return http.StatusConflict, ce.Message + " Tick \"Replace a file of the same name\" to replace it."
-	case errors.As(err, &he) && he.Code < 500:
-		msg, _ := he.Message.(string)
-		return he.Code, msg
+	case status >= 500 || status == http.StatusNotFound:
+		return 0, ""
+	case status == http.StatusConflict:
+		return status, msg + " Tick \"Replace a file of the same name\" to replace it."
 	}
-	return 0, ""
+	return status, msg
 }
 
 // DeleteArtifactForm asks to confirm deleting an artifact (manage).

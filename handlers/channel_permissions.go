@@ -1,14 +1,9 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +14,7 @@ import (
 )
 
 // channelLevelKeys are the levels a channel grants, weakest first.
-var channelLevelKeys = []string{"read", "write", "manage"}
+var channelLevelKeys = access.LevelNames()
 
 // permissionsJSON shows every level with empty lists as [].
 func permissionsJSON(g models.LevelGrants) map[string]access.Grants {
@@ -28,46 +23,6 @@ func permissionsJSON(g models.LevelGrants) map[string]access.Grants {
 		out[l] = models.Normalized(g[l])
 	}
 	return out
-}
-
-// decodeGrantsPatch reads {"<level>": {"roles"?, "users"?, "teams"?}} strictly:
-// unknown levels or inner keys are a 400 that names every one of them.
-func decodeGrantsPatch(c echo.Context, levels []string) (map[string]access.GrantsPatch, error) {
-	var raw map[string]json.RawMessage
-	if err := bindJSON(c, &raw); err != nil {
-		return nil, err
-	}
-	if raw == nil {
-		return nil, web.Fail(http.StatusBadRequest, "Send a JSON object such as {\"read\": {\"teams\": [\"ops\"]}}.")
-	}
-	var unknown []string
-	patch := map[string]access.GrantsPatch{}
-	for key, val := range raw {
-		if !slices.Contains(levels, key) {
-			unknown = append(unknown, key)
-			continue
-		}
-		var inner map[string]json.RawMessage
-		if err := json.Unmarshal(val, &inner); err != nil || inner == nil {
-			return nil, web.Fail(http.StatusBadRequest, fmt.Sprintf("%q must be an object with roles, users and teams lists.", key))
-		}
-		for k := range inner {
-			if k != "roles" && k != "users" && k != "teams" {
-				unknown = append(unknown, key+"."+k)
-			}
-		}
-		var p access.GrantsPatch
-		dec := json.NewDecoder(bytes.NewReader(val))
-		if err := dec.Decode(&p); err != nil {
-			return nil, web.Fail(http.StatusBadRequest, fmt.Sprintf("%q: roles, users and teams must be lists of strings.", key))
-		}
-		patch[key] = p
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return nil, web.Fail(http.StatusBadRequest, fmt.Sprintf("Unknown key: %s (levels are %s; each takes roles, users and teams).", strings.Join(unknown, ", "), strings.Join(levels, ", ")))
-	}
-	return patch, nil
 }
 
 // APIChannelPermissions shows who holds each level (read access needed).
@@ -84,7 +39,7 @@ func (h *Handlers) APIChannelPermissions(c echo.Context) error {
 // the lists it names (manage access needed).
 func (h *Handlers) APIPatchChannelPermissions(c echo.Context) error {
 	p := placeOf(c)
-	patch, err := decodeGrantsPatch(c, channelLevelKeys)
+	patch, err := decodeGrantsPatch(c, channelLevelKeys, nil)
 	if err != nil {
 		return err
 	}

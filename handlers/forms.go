@@ -1,21 +1,22 @@
 package handlers
 
 import (
-	"errors"
+	"net/http"
 
-	"gatehouse/models"
+	"gatehouse/web"
 )
 
-// formFault splits a store error into field errors and a banner message for
-// re-rendering a form. Errors that are not the caller's fault come back as err.
+// formFault splits an error into field errors and a banner message for
+// re-rendering a form, judged by web.Classify like every other answer.
+// Errors that are not a fault in the form (a missing page, a server
+// error) come back as err for the error handler.
 func formFault(err error) (fields map[string]string, banner string, _ error) {
-	var ve *models.ValidationError
-	var ce *models.ConflictError
+	status, _, msg, field := web.Classify(err)
 	switch {
-	case errors.As(err, &ve):
-		return map[string]string{ve.Field: ve.Message}, "", nil
-	case errors.As(err, &ce):
-		return nil, ce.Message, nil
+	case status == http.StatusUnprocessableEntity && field != "":
+		return map[string]string{field: msg}, "", nil
+	case status == http.StatusUnprocessableEntity || status == http.StatusConflict:
+		return nil, msg, nil
 	}
 	return nil, "", err
 }

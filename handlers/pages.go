@@ -227,11 +227,11 @@ func (h *Handlers) APIPagePermissions(c echo.Context) error {
 // present replaces its list, keys left out are unchanged.
 func (h *Handlers) APIUpdatePagePermissions(c echo.Context) error {
 	cp := pageOf(c)
-	patch, err := bindPermissionsPatch(c)
+	patch, err := decodeGrantsPatch(c, []string{models.LevelRead}, []string{"create", "update", "delete"})
 	if err != nil {
 		return err
 	}
-	read, err := h.setPagePermissions(c, cp, patch)
+	read, err := h.setPagePermissions(c, cp, patch[models.LevelRead])
 	if err != nil {
 		return err
 	}
@@ -255,58 +255,6 @@ func (h *Handlers) setPagePermissions(c echo.Context, cp *catalogPage, patch acc
 		h.audit(c, "page.permissions", cp.Identifier, map[string]any{"old": PagePermissionsJSON{Read: old}, "new": PagePermissionsJSON{Read: now}})
 	}
 	return now, nil
-}
-
-// bindPermissionsPatch reads {"read": {"roles"?, "users"?, "teams"?}},
-// naming any key it does not know and any value that is not a list of names.
-func bindPermissionsPatch(c echo.Context) (access.GrantsPatch, error) {
-	var top map[string]json.RawMessage
-	if err := bindJSON(c, &top); err != nil {
-		return access.GrantsPatch{}, err
-	}
-	if top == nil {
-		return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, `The body must be a JSON object such as {"read": {"roles": ["Admin"]}}.`)
-	}
-	for _, k := range sortedKeys(top) {
-		switch k {
-		case models.LevelRead:
-		case "create", "update", "delete":
-			return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, fmt.Sprintf("Unknown key %q: only the read permission of a page can be changed.", k))
-		default:
-			return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, fmt.Sprintf("Unknown key %q: the body may only hold \"read\".", k))
-		}
-	}
-	raw, present := top[models.LevelRead]
-	if !present {
-		return access.GrantsPatch{}, nil
-	}
-	var inner map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &inner); err != nil || inner == nil {
-		return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, `"read" must be an object with "roles", "users" and/or "teams".`)
-	}
-	var p access.GrantsPatch
-	for _, k := range sortedKeys(inner) {
-		var dst **[]string
-		switch k {
-		case "roles":
-			dst = &p.Roles
-		case "users":
-			dst = &p.Users
-		case "teams":
-			dst = &p.Teams
-		default:
-			return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, fmt.Sprintf("Unknown key \"read.%s\": a permission names \"roles\", \"users\" and \"teams\".", k))
-		}
-		var names []string
-		if bytes.Equal(bytes.TrimSpace(inner[k]), []byte("null")) || json.Unmarshal(inner[k], &names) != nil {
-			return access.GrantsPatch{}, web.Fail(http.StatusBadRequest, fmt.Sprintf("\"read.%s\" must be a list of names (use [] for nobody).", k))
-		}
-		if names == nil {
-			names = []string{}
-		}
-		*dst = &names
-	}
-	return p, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

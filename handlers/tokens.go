@@ -148,7 +148,7 @@ func grantFromForm(c echo.Context) (access.TokenGrant, error) {
 			}
 			r, err := access.ParseResource(chans[i], levels[i])
 			if err != nil {
-				return g, models.Invalid("resources", "%s.", capitalize(err.Error()))
+				return g, models.Invalid("resources", "%s.", err.Error())
 			}
 			g.Resources = append(g.Resources, r)
 		}
@@ -156,13 +156,6 @@ func grantFromForm(c echo.Context) (access.TokenGrant, error) {
 		return g, models.Invalid("type", "Type must be Resources or Scopes.")
 	}
 	return g, nil
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // CreateToken handles the Generate Token dialog.

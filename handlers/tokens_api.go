@@ -97,7 +97,7 @@ func (h *Handlers) APICreateToken(c echo.Context) error {
 		}
 		res, err := access.ParseResource(path, r.Level)
 		if err != nil {
-			return models.Invalid("resources", "%s.", capitalize(err.Error()))
+			return models.Invalid("resources", "%s.", err.Error())
 		}
 		g.Resources = append(g.Resources, res)
 	}

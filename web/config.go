@@ -75,9 +75,6 @@ func (c Config) PublicURL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// BlobDir is where artifact files live with the file store.
-func (c Config) BlobDir() string { return filepath.Join(c.DataDir, "blobs") }
-
 // BlobSettings choose and configure the blob store.
 func (c Config) BlobSettings() blobs.Settings {
 	return blobs.Settings{Spec: c.Blobs, DataDir: c.DataDir, S3: c.S3}

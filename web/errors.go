@@ -58,7 +58,7 @@ func NewErrorHandler(log *slog.Logger, page ErrorPage) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
-		status, code, msg, field := classify(err)
+		status, code, msg, field := Classify(err)
 		if status >= 500 {
 			log.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "method", c.Request().Method, "path", RedactPath(c.Request().URL.Path))
 		}
@@ -83,8 +83,10 @@ func wantsJSON(c echo.Context) bool {
 		c.Request().Header.Get("HX-Request") == ""
 }
 
-// classify maps an error onto status, code, message and field.
-func classify(err error) (int, string, string, string) {
+// Classify maps an error onto the status, code, message and field the
+// caller is told: the one place errors are judged (the error handler and
+// the forms that re-render with a message both use it).
+func Classify(err error) (status int, code, message, field string) {
 	var he *echo.HTTPError
 	var ve *models.ValidationError
 	var ce *models.ConflictError

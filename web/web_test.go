@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,14 +91,63 @@ func TestRedactPath(t *testing.T) {
 	}
 }
 
-func TestSafeNext(t *testing.T) {
-	cases := map[string]string{
-		"/tokens?x=1": "/tokens?x=1", "": "/", "https://evil.example": "/", "//evil.example": "/",
-		"/\\evil.example": "/", "/login?next=/x": "/",
+// browserTarget resolves a Location value the way a browser does: drop
+// tabs and newlines, trim spaces and controls, read "\\" as "/", then
+// resolve against the page.
+func browserTarget(t *testing.T, location string) *url.URL {
+	t.Helper()
+	loc := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, strings.TrimFunc(location, func(r rune) bool { return r <= ' ' }))
+	base, _ := url.Parse("https://gatehouse.example/login")
+	ref, err := url.Parse(loc)
+	if err != nil {
+		t.Fatalf("the browser could not parse %q: %v", location, err)
 	}
-	for in, want := range cases {
+	return base.ResolveReference(ref)
+}
+
+// TestSafeNext holds a corpus of hostile targets against SafeNext: each
+// must lead a browser to this site, never elsewhere, and good targets stay
+// as they were.
+func TestSafeNext(t *testing.T) {
+	good := map[string]string{
+		"/tokens?x=1": "/tokens?x=1", "/pages/services": "/pages/services", "/channels/web?sub=dev": "/channels/web?sub=dev",
+		"/api/repo/x/noarch/a%2Bb.conda": "/api/repo/x/noarch/a+b.conda", "": "/", "/login?next=/x": "/", "/login/": "/",
+		"/a/./b": "/a/b", "/a//b": "/a/b",
+	}
+	for in, want := range good {
 		if got := SafeNext(in); got != want {
-			t.Errorf("SafeNext(%q) = %q want %q", in, got, want)
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+	hostile := []string{
+		"https://evil.example", "http://evil.example/x", "//evil.example", "///evil.example", "////evil.example",
+		"/\\evil.example", "\\\\evil.example", "/\\/evil.example", "\\/evil.example", "/%09/evil.example/x", "/%09%5Cevil.example/x",
+		"/\t/evil.example/x", "/\n/evil.example", "/\r/evil.example", "/\t\\evil.example", "\t//evil.example", " //evil.example",
+		"/%2F/evil.example", "/%2F%2Fevil.example", "/%5C%5Cevil.example", "/%5Cevil.example", "/.//evil.example", "/./\\evil.example",
+		"/../evil.example", "/..//evil.example", "/x/..//evil.example", "/x/../../evil.example", "//evil.example/%2F..",
+		"javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "mailto:a@evil.example", "evil.example",
+		"@evil.example", "/@evil.example", "https:evil.example", "https:/evil.example", "http:\\\\evil.example",
+		"//gatehouse.example@evil.example", "/\x00//evil.example", "/%00//evil.example", "/%E3%80%82evil.example",
+		"/\u3002/evil.example", "/ /evil.example", "\x7f//evil.example", "/login", "/login?next=//evil.example",
+	}
+	if len(hostile) < 40 {
+		t.Fatalf("the corpus has %d variants", len(hostile))
+	}
+	for _, in := range hostile {
+		got := SafeNext(in)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") {
+			t.Errorf("SafeNext(%q) = %q: not a path on this site", in, got)
+		}
+		if u := browserTarget(t, got); u.Host != "gatehouse.example" || u.Scheme != "https" {
+			t.Errorf("SafeNext(%q) = %q leads a browser to %s", in, got, u)
 		}
 	}
 }
@@ -138,7 +189,7 @@ func TestThrottle(t *testing.T) {
 }
 
 func TestClassifyNeverLeaksInternalErrors(t *testing.T) {
-	status, code, msg, _ := classify(http.ErrAbortHandler)
+	status, code, msg, _ := Classify(http.ErrAbortHandler)
 	if status != 500 || code != "internal" || msg == http.ErrAbortHandler.Error() {
 		t.Fatalf("%d %s %q", status, code, msg)
 	}

@@ -23,6 +23,15 @@ const (
 // Levels lists the grantable levels in order.
 var Levels = []Level{Read, Write, Manage}
 
+// LevelNames lists the grantable levels by name, in order.
+func LevelNames() []string {
+	out := make([]string, len(Levels))
+	for i, l := range Levels {
+		out[i] = l.String()
+	}
+	return out
+}
+
 func (l Level) String() string {
 	switch l {
 	case Read:
@@ -51,7 +60,7 @@ func ParseLevel(s string) (Level, error) {
 	case "manage":
 		return Manage, nil
 	}
-	return None, fmt.Errorf("unknown level %q (want read, write or manage)", s)
+	return None, fmt.Errorf("Unknown level %q (want read, write or manage)", s)
 }
 
 // Built-in role names.

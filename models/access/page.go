@@ -77,9 +77,6 @@ func PageLevel(s Subject, read Grants) Level {
 	return None
 }
 
-// CanManagePages reports whether the subject may create catalog pages.
-func CanManagePages(s Subject) bool { return s.IsAdmin() }
-
 // CanChangeView reports whether the subject may apply their own filters and
 // hidden columns to a page's widgets: anyone who can read an unlocked page,
 // only admins on a locked one.

@@ -52,7 +52,7 @@ func TestPageLevel(t *testing.T) {
 			}
 		})
 	}
-	if !CanManagePages(admin) || CanManagePages(member) || CanManagePages(disabled) {
+	if !May(Actor{Subject: admin}, "page:edit", Manage, System()) || May(Actor{Subject: member}, "page:edit", Manage, System()) || May(Actor{Subject: disabled}, "page:edit", Manage, System()) {
 		t.Error("only active admins manage pages")
 	}
 }

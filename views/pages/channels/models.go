@@ -44,9 +44,6 @@ type ChannelPage struct {
 // Base is the channel page's path.
 func (p ChannelPage) Base() string { return "/channels/" + url.PathEscape(p.Name) }
 
-// Here is the page of the place shown (channel or subchannel).
-func (p ChannelPage) Here() string { return withSub(p.Base(), p.Sub) }
-
 // SubHref links to a subchannel's view of the page.
 func (p ChannelPage) SubHref(sub string) string { return withSub(p.Base(), sub) }
 
