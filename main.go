@@ -49,7 +49,7 @@ func runWith(ctx context.Context, args []string, env func(string) (string, bool)
 	if err != nil {
 		return err
 	}
-	store, err := models.Open(cfg.DSN())
+	store, err := models.OpenWith(cfg.DSN(), models.Options{MaxConns: cfg.DBMaxConns, Log: log})
 	if err != nil {
 		return err
 	}

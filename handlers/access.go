@@ -84,6 +84,18 @@ func (h *Handlers) decideChannel(c echo.Context, name, sub string, need access.L
 // channel costs the same database work as a private one, so the time of a
 // refusal does not tell which channels exist.
 func (h *Handlers) channelACL(ctx context.Context, name string) (*models.Channel, access.ChannelACL, error) {
+	ch, acl, err := h.liveChannelACL(ctx, name)
+	if models.Unavailable(err) {
+		// While the database is unreachable nothing can change there: a
+		// public channel still held in memory is served as it was.
+		if ch, acl, ok := h.Store.StaleChannel(name); ok && ch.Public {
+			return ch, acl, nil
+		}
+	}
+	return ch, acl, err
+}
+
+func (h *Handlers) liveChannelACL(ctx context.Context, name string) (*models.Channel, access.ChannelACL, error) {
 	ch, err := h.Store.ChannelByName(ctx, name)
 	if errors.Is(err, models.ErrNotFound) {
 		_, _ = h.Store.ChannelACL(ctx, &models.Channel{Name: name})

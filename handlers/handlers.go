@@ -36,6 +36,8 @@ type Handlers struct {
 	// Guesses slows repeated failed sign-ins per account and address;
 	// Spray slows an address that fails across many accounts.
 	Guesses, Spray *web.Throttle
+	// TokenFailures bounds how fast one address may send unknown tokens.
+	TokenFailures *web.FailureLimit
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    blobs.Store
 	Repodata *RepodataCache

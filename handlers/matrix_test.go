@@ -30,7 +30,7 @@ type outcome int
 
 const (
 	allowed outcome = iota // past every gate (the handler may still say 400/422)
-	denied                 // 401, 403, or sent to sign in
+	denied                 // 401, 403, 429, or sent to sign in
 	hidden                 // 404: the caller may not know the channel or page exists
 )
 
@@ -198,7 +198,7 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 // subchannel s and one package, page p<n>, team and role, and every
 // caller's token — fresh for each request that changes things.
 type world struct {
-	channel, page string
+	channel, page  string
 	teamID, roleID uint
 	tokenID        uint
 	tokens         map[string]string
@@ -419,8 +419,8 @@ func send(c *handlertest.Client, method, path string, api bool) *handlertest.Res
 // judge reads an answer as an outcome.
 func judge(res *handlertest.Response) outcome {
 	switch {
-	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
-		return denied
+	case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusTooManyRequests:
+		return denied // 429: an address sending many dead tokens is slowed
 	case res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login"):
 		return denied
 	case res.StatusCode == http.StatusNotFound:

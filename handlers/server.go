@@ -59,9 +59,12 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Log:      log,
 		Guesses:  web.NewThrottle(5, time.Minute, 15*time.Minute, time.Hour),
 		Spray:    web.NewThrottle(50, time.Minute, 15*time.Minute, time.Hour),
-		Blobs:    bs,
-		Repodata: NewRepodataCache(),
-		uploads:  make(chan struct{}, cfg.MaxUploads),
+		// A CI fleet behind one address may fumble a token now and then;
+		// a flood of made-up ones is stopped after a burst.
+		TokenFailures: web.NewFailureLimit(20, 100),
+		Blobs:         bs,
+		Repodata:      NewRepodataCache(),
+		uploads:       make(chan struct{}, cfg.MaxUploads),
 	}
 	if cfg.SSO.Enabled() {
 		h.SSO, h.SSOFlows = sso.NewClient(cfg.SSO), sso.NewFlows(key, cfg.SecureCookies)

@@ -75,7 +75,19 @@ func requestToken(c echo.Context) (secret string, present bool, err error) {
 // tokenActor authenticates a token and returns the actor it stands for: its
 // owner as the owner is now, capped by the token.
 func (h *Handlers) tokenActor(c echo.Context, secret string) (*web.Actor, error) {
+	if !models.WellFormedToken(secret) {
+		return nil, web.Fail(http.StatusUnauthorized, "The access token is unknown, deleted or re-issued.")
+	}
+	// An address that keeps sending tokens nobody has may go on using the
+	// ones this instance knows, but nothing else reaches the database.
+	if h.TokenFailures.Over(c.RealIP()) && !h.Store.KnownToken(secret) {
+		c.Response().Header().Set("Retry-After", "1")
+		return nil, web.Fail(http.StatusTooManyRequests, "Too many unknown access tokens from this address; wait a moment.")
+	}
 	t, err := h.Store.AuthenticateToken(c.Request().Context(), secret)
+	if errors.Is(err, models.ErrTokenUnknown) {
+		h.TokenFailures.Fail(c.RealIP())
+	}
 	switch {
 	case errors.Is(err, models.ErrTokenExpired):
 		h.auditExpiredUse(c, t)

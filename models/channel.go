@@ -85,17 +85,40 @@ func (s *Store) ChannelByName(ctx context.Context, name string) (*Channel, error
 	if !PossibleChannelName(name) {
 		return nil, ErrNotFound // not even asked: PostgreSQL refuses NUL and invalid UTF-8
 	}
+	channels := func() map[string]Channel { return s.view.channels }
+	if ch, ok := cached(s.view, channels, name); ok {
+		if ch.ID == 0 {
+			return nil, ErrNotFound // known missing: as cheap as a known channel
+		}
+		return &ch, nil
+	}
+	epoch := s.view.epoch(partChannels)
 	var ch Channel
 	if err := s.db.WithContext(ctx).Where("name = ?", name).First(&ch).Error; err != nil {
-		return nil, notFound(err)
+		if err = notFound(err); err == ErrNotFound {
+			keep(s.view, partChannels, epoch, channels, name, Channel{})
+		}
+		return nil, err
 	}
+	keep(s.view, partChannels, epoch, channels, name, ch)
 	return &ch, nil
 }
 
-// ChannelACL loads what decides access to one channel.
+// ChannelACL loads what decides access to one channel: its privacy (from
+// ch) and its grants.
 func (s *Store) ChannelACL(ctx context.Context, ch *Channel) (access.ChannelACL, error) {
-	acls, err := s.ChannelACLs(ctx, []Channel{*ch})
-	return acls[ch.ID], err
+	acls := func() map[uint]access.ChannelACL { return s.view.acls }
+	if acl, ok := cached(s.view, acls, ch.ID); ok {
+		acl.Public = ch.Public // the view keeps the grants; the row says the privacy
+		return acl, nil
+	}
+	epoch := s.view.epoch(partACLs)
+	all, err := s.ChannelACLs(ctx, []Channel{*ch})
+	if err != nil {
+		return access.ChannelACL{}, err
+	}
+	keep(s.view, partACLs, epoch, acls, ch.ID, all[ch.ID])
+	return all[ch.ID], nil
 }
 
 // ReadableChannel is a channel with the subject's own level on it.

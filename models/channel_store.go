@@ -203,10 +203,22 @@ func (s *Store) SubchannelByName(ctx context.Context, ch *Channel, name string) 
 	if !PossibleChannelName(name) {
 		return nil, ErrNotFound
 	}
+	subs, k := func() map[subKey]Subchannel { return s.view.subs }, subKey{ch.ID, name}
+	if sub, ok := cached(s.view, subs, k); ok {
+		if sub.ID == 0 {
+			return nil, ErrNotFound
+		}
+		return &sub, nil
+	}
+	epoch := s.view.epoch(partSubs)
 	var sub Subchannel
 	if err := s.db.WithContext(ctx).Where("channel_id = ? AND name = ?", ch.ID, name).First(&sub).Error; err != nil {
-		return nil, notFound(err)
+		if err = notFound(err); err == ErrNotFound {
+			keep(s.view, partSubs, epoch, subs, k, Subchannel{})
+		}
+		return nil, err
 	}
+	keep(s.view, partSubs, epoch, subs, k, sub)
 	return &sub, nil
 }
 

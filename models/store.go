@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,11 +56,42 @@ type Store struct {
 	Now func() time.Time
 	// usage batches token last-used times (see tokenuse.go).
 	usage *tokenUsage
+	// view keeps what requests ask for most in memory (view.go); notify is
+	// the channel instances tell each other of changes on (listen.go).
+	view     *view
+	notify   string
+	instance string // tells this instance's notices from the others'
+
+	listening chan struct{}
+	stop      context.CancelFunc
+	health    health
+	log       *slog.Logger
 }
 
-// Open connects to PostgreSQL when dsn starts with postgres:// or
+// Options tune a Store.
+type Options struct {
+	// MaxConns bounds PostgreSQL connections (idle ones are kept: opening
+	// one per request is what made throughput fall as load rose).
+	MaxConns int
+	// Log receives the store's own events (the database going away).
+	Log *slog.Logger
+}
+
+// DefaultMaxConns is the connection pool's size unless told otherwise.
+const DefaultMaxConns = 16
+
+// Open is OpenWith with the default options.
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// OpenWith connects to PostgreSQL when dsn starts with postgres:// or
 // postgresql://, otherwise to an SQLite file at dsn (created if missing).
-func Open(dsn string) (*Store, error) {
+func OpenWith(dsn string, o Options) (*Store, error) {
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	cfg := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent), TranslateError: true}
 	var (
 		db  *gorm.DB
@@ -67,6 +99,13 @@ func Open(dsn string) (*Store, error) {
 	)
 	if IsPostgres(dsn) {
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		if err == nil {
+			sqlDB, _ := db.DB()
+			sqlDB.SetMaxOpenConns(o.MaxConns)
+			sqlDB.SetMaxIdleConns(o.MaxConns)
+			sqlDB.SetConnMaxLifetime(time.Hour)
+			sqlDB.SetConnMaxIdleTime(10 * time.Minute)
+		}
 	} else {
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -83,7 +122,28 @@ func Open(dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open database: %w", err)
 	}
-	s := &Store{db: db, Now: time.Now, usage: newTokenUsage()}
+	s := &Store{db: db, Now: time.Now, usage: newTokenUsage(), log: o.Log, listening: make(chan struct{}), instance: RandomHex(8)}
+	s.view = newView(func() time.Time { return s.Now() })
+	if err := s.watchConnections(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := s.watchWrites(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	if IsPostgres(dsn) {
+		if s.notify, err = s.notifyChannel(ctx); err != nil {
+			stop()
+			return nil, fmt.Errorf("store: unable to open database: %w", err)
+		}
+		go s.listen(ctx, dsn)
+		s.waitSynced(5 * time.Second) // serve from memory from the first request
+	} else {
+		close(s.listening)
+		s.view.synced.Store(true) // one instance: its own invalidations are all there are
+		s.health.set(true)
+	}
 	s.startFlushing()
 	return s, nil
 }
@@ -102,8 +162,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close writes pending token uses and releases the connection pool.
+// Close writes pending token uses, stops listening and releases the
+// connection pool.
 func (s *Store) Close() error {
+	s.stop()
+	<-s.listening
 	s.stopFlushing()
 	sqlDB, err := s.db.DB()
 	if err != nil {
@@ -114,11 +177,6 @@ func (s *Store) Close() error {
 
 // DB exposes the handle to tests and benchmarks that seed data in bulk.
 func (s *Store) DB() *gorm.DB { return s.db }
-
-// tx runs fn in a transaction.
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
-}
 
 // notFound maps gorm's not-found error onto ErrNotFound.
 func notFound(err error) error {

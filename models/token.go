@@ -182,9 +182,17 @@ func (s *Store) TokenBySecret(ctx context.Context, secret string) (*Token, error
 		return nil, ErrTokenUnknown
 	}
 	hash := HashToken(secret)
+	if t, ok := cached(s.view, func() map[string]Token { return s.view.tokens }, hash); ok {
+		return &t, nil
+	}
+	if s.view.knownUnknown(hash) {
+		return nil, ErrTokenUnknown
+	}
+	epoch := s.view.epoch(partTokens)
 	var t Token
 	if err := s.db.WithContext(ctx).Where("hash = ?", hash).Take(&t).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
+			s.view.noteUnknown(hash, epoch)
 			return nil, ErrTokenUnknown
 		}
 		return nil, err
@@ -192,7 +200,15 @@ func (s *Store) TokenBySecret(ctx context.Context, secret string) (*Token, error
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
 		return nil, ErrTokenUnknown
 	}
+	keep(s.view, partTokens, epoch, func() map[string]Token { return s.view.tokens }, hash, t)
 	return &t, nil
+}
+
+// KnownToken reports whether the view holds the token with this string,
+// for callers that refuse floods of unknown strings before any lookup.
+func (s *Store) KnownToken(secret string) bool {
+	_, ok := cached(s.view, func() map[string]Token { return s.view.tokens }, HashToken(secret))
+	return ok
 }
 
 // NewToken is the input for CreateToken.

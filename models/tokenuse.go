@@ -68,7 +68,7 @@ func (s *Store) startFlushing() {
 func (s *Store) FlushTokenUse(ctx context.Context) error {
 	var first error
 	for id, t := range s.usage.take() {
-		err := s.db.WithContext(ctx).Model(&Token{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, t).
+		err := s.db.WithContext(quiet(ctx)).Model(&Token{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, t).
 			UpdateColumn("last_used_at", t).Error
 		if err != nil {
 			s.usage.touch(id, t)

@@ -201,11 +201,24 @@ func (s *Store) withPeople(ctx context.Context) *gorm.DB {
 
 // User returns a user with roles and teams.
 func (s *Store) User(ctx context.Context, id uint) (*User, error) {
+	if u, ok := cached(s.view, func() map[uint]User { return s.view.users }, id); ok {
+		return u.clone(), nil
+	}
+	epoch := s.view.epoch(partUsers)
 	var u User
 	if err := s.withPeople(ctx).First(&u, id).Error; err != nil {
 		return nil, notFound(err)
 	}
+	keep(s.view, partUsers, epoch, func() map[uint]User { return s.view.users }, id, *u.clone())
 	return &u, nil
+}
+
+// clone copies the user with its own role and team lists, so what the view
+// holds is never changed through what a caller gets.
+func (u *User) clone() *User {
+	c := *u
+	c.Roles, c.Teams = slices.Clone(u.Roles), slices.Clone(u.Teams)
+	return &c
 }
 
 // UserByEmail returns a user by (case-insensitive) email.

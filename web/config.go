@@ -30,6 +30,7 @@ type Config struct {
 	AdminPassword string
 	MaxUpload     int64
 	MaxUploads    int
+	DBMaxConns    int
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	SessionIdle    time.Duration
@@ -110,6 +111,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.StringVar(&c.AdminEmail, "admin-email", get("GATEHOUSE_ADMIN_EMAIL", "admin@localhost"), "email of the admin created on first start (GATEHOUSE_ADMIN_EMAIL)")
 	secret(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "password of that admin; random and printed once when empty")
 	fs.Int64Var(&c.MaxUpload, "max-upload", 512<<20, "largest artifact upload in bytes")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", intEnv(get, "GATEHOUSE_DB_MAX_CONNS", 16), "PostgreSQL connections kept open by this instance (GATEHOUSE_DB_MAX_CONNS)")
 	fs.IntVar(&c.MaxUploads, "max-uploads", intEnv(get, "GATEHOUSE_MAX_UPLOADS", 8), "uploads received at once; more are refused with 429 (GATEHOUSE_MAX_UPLOADS)")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign people out after this long without a request")
 	fs.DurationVar(&c.SessionMax, "session-max", 24*time.Hour, "sign people out this long after sign-in")

@@ -5,9 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
 	"gatehouse/models"
 )
@@ -54,13 +56,22 @@ type ErrorPage func(c echo.Context, status int, message string) templ.Component
 // NewErrorHandler is the one place errors become responses. Internal errors
 // are logged with the request id and answered without their text.
 func NewErrorHandler(log *slog.Logger, page ErrorPage) echo.HTTPErrorHandler {
+	// An outage fails every request: say so now and then, not thousands of
+	// times a second (the store logs when it starts and when it ends).
+	outage := &rate.Sometimes{First: 1, Interval: 10 * time.Second}
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		status, code, msg, field := Classify(err)
-		if status >= 500 {
+		switch {
+		case code == codeDBUnavailable:
+			outage.Do(func() { log.Error("request failed: the database is unreachable", "err", err) })
+		case status >= 500:
 			log.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "method", c.Request().Method, "path", RedactPath(c.Request().URL.Path))
+		}
+		if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+			c.Response().Header().Set("Retry-After", "5")
 		}
 		if IsAPI(c) || wantsJSON(c) {
 			if c.Request().Method == http.MethodHead {
@@ -83,6 +94,8 @@ func wantsJSON(c echo.Context) bool {
 		c.Request().Header.Get("HX-Request") == ""
 }
 
+const codeDBUnavailable = "database_unavailable"
+
 // Classify maps an error onto the status, code, message and field the
 // caller is told: the one place errors are judged (the error handler and
 // the forms that re-render with a message both use it).
@@ -94,6 +107,8 @@ func Classify(err error) (status int, code, message, field string) {
 	switch {
 	case errors.As(err, &coded):
 		return coded.Status, coded.Code, coded.Message, ""
+	case models.Unavailable(err):
+		return http.StatusServiceUnavailable, codeDBUnavailable, "The database is unreachable at the moment; nothing was changed. Try again shortly.", ""
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, "invalid", ve.Message, ve.Field
 	case errors.As(err, &ce):

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func Open(t testing.TB, b Backend) *models.Store {
 // OpenDSN returns a migrated store on dsn, closed after the test.
 func OpenDSN(t testing.TB, dsn string) *models.Store {
 	t.Helper()
-	s, err := models.Open(dsn)
+	s, err := models.OpenWith(dsn, models.Options{MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,17 +77,14 @@ func DSN(t testing.TB, b Backend) string {
 		t.Fatal("TEST_DATABASE_URL is not set")
 	}
 	schema := "t_" + models.RandomHex(8)
-	admin, err := models.Open(base)
+	admin, err := schemaAdmin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := admin.DB().Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		admin.DB().Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
+	t.Cleanup(func() { admin.DB().Exec("DROP SCHEMA " + schema + " CASCADE") })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -193,3 +191,9 @@ func SeedTokens(b testing.TB, s *models.Store, owner *models.User, n, real int) 
 	}
 	return secrets
 }
+
+// schemaAdmin is the one connection a test process uses to make and drop
+// schemas, whatever the number of tests (each store has its own pool).
+var schemaAdmin = sync.OnceValues(func() (*models.Store, error) {
+	return models.OpenWith(os.Getenv("TEST_DATABASE_URL"), models.Options{MaxConns: 2})
+})
