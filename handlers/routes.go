@@ -175,10 +175,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 // skipCSRF exempts requests that carry a token header: browsers never add
 // those on their own, so they cannot be forged cross-site. Uploads check
-// their CSRF token themselves, before reading the package (upload.go).
+// their CSRF token themselves, before reading the package (artifacts.go);
+// the conda protocol changes nothing.
 func skipCSRF(c echo.Context) bool {
 	r := c.Request()
-	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil || ruleOf(c).Within
+	rule := ruleOf(c)
+	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil ||
+		rule.Within || rule.Anonymous // the conda protocol only reads, and clients keep no cookies
 }
 
 // bodyLimits caps every request body before anything reads it: the routes

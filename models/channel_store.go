@@ -46,7 +46,18 @@ func validateChannelDesc(desc string) error {
 // PossibleChannelName reports whether a channel or subchannel could have
 // this name; lookups of any other name are not found without a query.
 func PossibleChannelName(name string) bool {
-	return len(name) <= MaxChannelNameLen && channelNameRE.MatchString(name)
+	if name == "" || len(name) > MaxChannelNameLen {
+		return false
+	}
+	// channelNameRE as a loop: every conda request asks this.
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		lower, digit := c >= 'a' && c <= 'z', c >= '0' && c <= '9'
+		if !lower && !digit && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // NewChannel is the input for CreateChannel.

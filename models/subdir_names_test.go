@@ -2,6 +2,8 @@ package models_test
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 
 	"gatehouse/models"
@@ -30,4 +32,15 @@ func TestSubchannelNamesNeverLookLikeSubdirs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// PossibleChannelName is the channel-name rule, written as a loop for speed:
+// it must agree with the rule's regular expression.
+func TestPossibleChannelNameAgreesWithTheRule(t *testing.T) {
+	for _, name := range []string{"", "a", "a.b", "a_b-c", "A", "-a", ".a", "_a", "a/b", "ä", "a b", "9x", "x9", "a\x00", strings.Repeat("a", 100), strings.Repeat("a", 101)} {
+		want := len(name) <= models.MaxChannelNameLen && regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`).MatchString(name)
+		if got := models.PossibleChannelName(name); got != want {
+			t.Errorf("PossibleChannelName(%q) = %v, want %v", name, got, want)
+		}
+	}
 }

@@ -48,6 +48,8 @@ type Token struct {
 	LastUsedAt  *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// grant is Resources and Scopes decoded; never changed once set.
+	grant *access.TokenGrant `gorm:"-"`
 }
 
 // resourceJSON is how a resource is stored.
@@ -57,8 +59,18 @@ type resourceJSON struct {
 	Level   string `json:"level"`
 }
 
-// Grant decodes what the token grants.
+// Grant is what the token grants, decoded once per row read (the view
+// keeps it decoded).
 func (t *Token) Grant() access.TokenGrant {
+	if t.grant != nil {
+		return *t.grant
+	}
+	g := t.decodeGrant()
+	t.grant = &g
+	return g
+}
+
+func (t *Token) decodeGrant() access.TokenGrant {
 	var g access.TokenGrant
 	var rs []resourceJSON
 	_ = json.Unmarshal([]byte(t.Resources), &rs)
@@ -200,6 +212,7 @@ func (s *Store) TokenBySecret(ctx context.Context, secret string) (*Token, error
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
 		return nil, ErrTokenUnknown
 	}
+	t.Grant() // decoded once, kept decoded
 	keep(s.view, partTokens, epoch, func() map[string]Token { return s.view.tokens }, hash, t)
 	return &t, nil
 }

@@ -24,7 +24,7 @@ var errUnstorable = Fail(http.StatusBadRequest, "The request holds text that is 
 // invalid UTF-8 or NUL, before routing decides anything on them.
 func RefuseUnstorableURL(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if req := c.Request(); !Storable(req.URL.Path) || !valuesStorable(req.URL.RawQuery) {
+		if req := c.Request(); !plainASCII(req.URL.Path) && !Storable(req.URL.Path) || !valuesStorable(req.URL.RawQuery) {
 			return errUnstorable
 		}
 		return next(c)
@@ -75,6 +75,9 @@ func (r errReader) Read([]byte) (int, error) {
 }
 
 func valuesStorable(raw string) bool {
+	if plainASCII(raw) {
+		return true // nothing escaped, nothing to decode: the usual case
+	}
 	vs, err := url.ParseQuery(raw)
 	if err != nil {
 		return true // the handler reports a query it cannot read
@@ -114,4 +117,14 @@ func jsonHasNUL(b []byte) bool {
 		}
 		i = j + 1
 	}
+}
+
+// plainASCII reports whether s holds only printable ASCII and no escapes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '%' {
+			return false
+		}
+	}
+	return true
 }

@@ -42,8 +42,18 @@ func main() {
 	workers := flag.Int("c", 4, "concurrent workers")
 	big := flag.Bool("big", false, "measure big channels instead (shards, cold start, memory, wrk against nginx)")
 	db := flag.String("db", "", "with -big: a PostgreSQL URL to measure on (a schema of its own); SQLite when empty")
-	conns := flag.Int("conns", 32, "with -big: wrk connections")
+	conns := flag.Int("conns", 32, "with -big and -hot: wrk connections")
+	hot := flag.Bool("hot", false, "measure the hot path instead: a gatehouse binary as its own process, wrk, nginx, PostgreSQL (-db) or SQLite")
+	bin := flag.String("bin", "", "with -hot: the gatehouse binary to measure (built from this tree when empty)")
+	rounds := flag.Int("rounds", 3, "with -hot: interleaved rounds per scenario (the median is reported)")
 	flag.Parse()
+	if *hot {
+		if err := runHot(hotOptions{bin: *bin, dsn: *db, dur: *dur, conns: *conns, rounds: *rounds}); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *big {
 		if err := runBig(*db, *n, *dur, *conns); err != nil {
 			fmt.Fprintln(os.Stderr, "load:", err)
