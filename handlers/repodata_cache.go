@@ -157,26 +157,28 @@ func update(ctx context.Context, store *models.Store, k repoKey, old *repoEntry)
 	return old.sub.Apply(changes)
 }
 
-// swapShards makes next's shards servable and retires the ones it replaced.
+// swapShards makes next's shards servable and retires the ones it
+// replaced: only the names next's change touched, so an upload into a big
+// subdir costs what that name costs.
 func (s *repoSlot) swapShards(old *repoEntry, next *conda.Subdir) {
 	s.shardMu.Lock()
 	defer s.shardMu.Unlock()
-	current := map[string][32]byte{}
-	for _, nm := range next.Names() {
-		s.shards[nm.Hash] = nm.Shard
-		current[nm.Name] = nm.Hash
-	}
-	if old != nil {
-		for _, nm := range old.sub.Names() {
-			if h, ok := current[nm.Name]; !ok || h != nm.Hash {
-				s.retired = append(s.retired, retiredShard{nm.Name, nm.Hash})
-			}
+	for _, name := range next.Changed() {
+		nm, ok := next.Lookup(name)
+		if ok {
+			s.shards[nm.Hash] = nm.Shard
+		}
+		if old == nil {
+			continue
+		}
+		if was, had := old.sub.Lookup(name); had && (!ok || was.Hash != nm.Hash) {
+			s.retired = append(s.retired, retiredShard{name, was.Hash})
 		}
 	}
 	for len(s.retired) > maxRetired {
 		r := s.retired[0]
 		s.retired = s.retired[1:]
-		if h, ok := current[r.name]; !ok || h != r.hash {
+		if cur, ok := next.Lookup(r.name); !ok || cur.Hash != r.hash {
 			delete(s.shards, r.hash)
 		}
 	}

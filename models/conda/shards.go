@@ -195,9 +195,29 @@ type ShardEntry struct {
 // name, created is when the subdir last changed. Package files are found
 // beside the index (base_url "./"), shards under ShardsDir.
 func EncodeShardIndex(subdir string, created time.Time, entries []ShardEntry) ([]byte, error) {
+	raw, err := encodeRawIndex(subdir, created, entries)
+	if err != nil {
+		return nil, err
+	}
+	return raw.compress(), nil
+}
+
+// rawIndex is a shard index before compression, with where each entry's
+// hash and the creation time sit, so a change to names that were already
+// there patches bytes instead of encoding the whole index again.
+type rawIndex struct {
+	msg       []byte
+	createdAt int   // offset of the created_at value (RFC 3339, fixed width)
+	hashAt    []int // offset of each entry's 32-byte hash, in entry order
+}
+
+const createdLayout = "2006-01-02T15:04:05Z"
+
+func encodeRawIndex(subdir string, created time.Time, entries []ShardEntry) (*rawIndex, error) {
 	var buf bytes.Buffer
 	buf.Grow(64 + len(entries)*48)
 	enc := msgpack.NewEncoder(&buf)
+	out := &rawIndex{hashAt: make([]int, len(entries))}
 	err := enc.EncodeMapLen(3)
 	put := func(fn func() error) {
 		if err == nil {
@@ -212,22 +232,48 @@ func EncodeShardIndex(subdir string, created time.Time, entries []ShardEntry) ([
 		{"base_url", "./"},
 		{"shards_base_url", "./" + ShardsDir},
 		{"subdir", subdir},
-		{"created_at", created.UTC().Format(time.RFC3339)},
+		{"created_at", created.UTC().Format(createdLayout)},
 	} {
 		put(func() error { return enc.EncodeString(kv[0]) })
 		put(func() error { return enc.EncodeString(kv[1]) })
 	}
+	out.createdAt = buf.Len() - len(createdLayout)
 	put(func() error { return enc.EncodeString("shards") })
 	put(func() error { return enc.EncodeMapLen(len(entries)) })
 	for i := range entries {
 		put(func() error { return enc.EncodeString(entries[i].Name) })
 		put(func() error { return enc.EncodeBytes(entries[i].Hash[:]) })
+		out.hashAt[i] = buf.Len() - 32
 	}
-	if err != nil {
-		return nil, err
-	}
-	return bytes.Clone(shardEncoder().EncodeAll(buf.Bytes(), make([]byte, 0, buf.Len()))), nil
+	out.msg = buf.Bytes()
+	return out, err
 }
+
+// patched is a copy of the index with entry i's hash set for every i in
+// hashes, and the creation time changed.
+func (r *rawIndex) patched(created time.Time, hashes map[int][32]byte) *rawIndex {
+	out := &rawIndex{msg: bytes.Clone(r.msg), createdAt: r.createdAt, hashAt: r.hashAt}
+	copy(out.msg[r.createdAt:], created.UTC().Format(createdLayout))
+	for i, h := range hashes {
+		copy(out.msg[r.hashAt[i]:], h[:])
+	}
+	return out
+}
+
+func (r *rawIndex) compress() []byte {
+	return bytes.Clone(indexEncoder().EncodeAll(r.msg, make([]byte, 0, len(r.msg))))
+}
+
+// indexEncoder compresses shard indexes, re-encoded whole after every
+// change: 32 random bytes per name compress at no level, so the fastest
+// one costs nothing in size and keeps an upload into a big subdir quick.
+var indexEncoder = sync.OnceValue(func() *zstd.Encoder {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		panic(err) // only on invalid options
+	}
+	return enc
+})
 
 // shardEncoder compresses shards and indexes: small inputs, encoded by as
 // many goroutines as there are cores during a build.

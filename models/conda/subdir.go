@@ -23,6 +23,8 @@ type Subdir struct {
 	Index   []byte   // repodata_shards.msgpack.zst
 	Created time.Time
 	records int
+	changed []string  // the names the Apply that made it touched, sorted
+	raw     *rawIndex // Index before compression, patched by later changes
 }
 
 // Name is one package name's shard.
@@ -64,6 +66,19 @@ func (s *Subdir) Records() int { return s.records }
 
 // Names lists the package names with their shards, sorted.
 func (s *Subdir) Names() []*Name { return s.names }
+
+// Changed lists the names the Apply that made this subdir touched (every
+// name of a fresh build), sorted: their shards are the new ones.
+func (s *Subdir) Changed() []string { return s.changed }
+
+// Lookup finds a name's shard.
+func (s *Subdir) Lookup(name string) (*Name, bool) {
+	i, ok := slices.BinarySearchFunc(s.names, name, func(n *Name, k string) int { return strings.Compare(n.Name, k) })
+	if !ok {
+		return nil, false
+	}
+	return s.names[i], true
+}
 
 // Size is the memory the subdir's encoded forms hold.
 func (s *Subdir) Size() int {
@@ -140,12 +155,10 @@ func (s *Subdir) applyEncoded(keys []string, encoded []encodedName) (*Subdir, er
 			fresh[k], frags[k] = e.nm, [2][]byte{e.tar, e.conda}
 		}
 	}
-	out := &Subdir{subdir: s.subdir}
+	out := &Subdir{subdir: s.subdir, changed: keys}
 	out.names = mergeNames(s.names, keys, fresh)
 	out.blocks = s.rebuildBlocks(keys, frags)
-	entries := make([]ShardEntry, len(out.names))
-	for i, nm := range out.names {
-		entries[i] = ShardEntry{Name: nm.Name, Hash: nm.Hash}
+	for _, nm := range out.names {
 		out.records += nm.count
 		if nm.newest.After(out.Created) {
 			out.Created = nm.newest
@@ -154,11 +167,38 @@ func (s *Subdir) applyEncoded(keys []string, encoded []encodedName) (*Subdir, er
 	if out.Created.IsZero() {
 		out.Created = time.Unix(0, 0)
 	}
-	var err error
-	if out.Index, err = EncodeShardIndex(s.subdir, out.Created, entries); err != nil {
-		return nil, err
+	if hashes, ok := s.samePlaces(out.names, keys); ok {
+		out.raw = s.raw.patched(out.Created, hashes) // the same names: patch the changed hashes
+	} else {
+		entries := make([]ShardEntry, len(out.names))
+		for i, nm := range out.names {
+			entries[i] = ShardEntry{Name: nm.Name, Hash: nm.Hash}
+		}
+		var err error
+		if out.raw, err = encodeRawIndex(s.subdir, out.Created, entries); err != nil {
+			return nil, err
+		}
 	}
+	out.Index = out.raw.compress()
 	return out, nil
+}
+
+// samePlaces reports whether names holds exactly the names s holds, in
+// the same places (a change only replaced files of existing names), and
+// then the new hashes of the changed ones by place.
+func (s *Subdir) samePlaces(names []*Name, keys []string) (map[int][32]byte, bool) {
+	if s.raw == nil || len(names) != len(s.names) {
+		return nil, false
+	}
+	hashes := make(map[int][32]byte, len(keys))
+	for _, k := range keys {
+		i, ok := slices.BinarySearchFunc(names, k, func(n *Name, k string) int { return strings.Compare(n.Name, k) })
+		if !ok || s.names[i].Name != k {
+			return nil, false // a name came or went
+		}
+		hashes[i] = names[i].Hash
+	}
+	return hashes, true
 }
 
 type encodedName struct {
