@@ -244,7 +244,13 @@ func TestRepodataGzipAndChanneldata(t *testing.T) {
 		adm := srv.AsAdmin()
 		mustChannel(t, adm, "ch", "private")
 		want(t, adm.SendJSON(http.MethodPost, "/api/channels/ch/subchannels", map[string]any{"name": "dev"}), http.StatusCreated)
-		pkgs := []condatest.Pkg{{Name: "a", Version: "1.9"}, {Name: "a", Version: "1.10", License: "BSD-3-Clause"}, {Name: "a", Version: "1.2", Subdir: "noarch", Noarch: "generic"}, {Name: "b"}}
+		about := func(summary, home string) []condatest.Entry {
+			b, _ := json.Marshal(map[string]string{"summary": summary, "home": home})
+			return []condatest.Entry{{Name: "info/about.json", Body: b}}
+		}
+		pkgs := []condatest.Pkg{{Name: "a", Version: "1.9", InfoFiles: about("old summary", "https://old.example")},
+			{Name: "a", Version: "1.10", License: "BSD-3-Clause", InfoFiles: about("A library.", "https://a.example")},
+			{Name: "a", Version: "1.2", Subdir: "noarch", Noarch: "generic"}, {Name: "b", InfoFiles: []condatest.Entry{{Name: "info/about.json", Body: []byte("{not json")}}}}
 		for _, p := range pkgs {
 			want(t, uploadTo(t, adm, "ch", "", p.Filename(conda.Conda), condatest.Build(t, p, conda.Conda)), http.StatusCreated)
 		}
@@ -284,6 +290,11 @@ func TestRepodataGzipAndChanneldata(t *testing.T) {
 		a := cd.Packages["a"]
 		if cd.ChanneldataVersion != 1 || a.Version != "1.10" || a.License != "BSD-3-Clause" || fmt.Sprint(a.Subdirs) != "[linux-64 noarch]" || fmt.Sprint(cd.Subdirs) != "[linux-64 noarch]" {
 			t.Errorf("channeldata: %+v", cd)
+		}
+		// Summary and home are the latest version's, from its info/about.json;
+		// a malformed about.json leaves them out and refuses nothing.
+		if a.Summary != "A library." || a.Home != "https://a.example" || cd.Packages["b"].Summary != "" {
+			t.Errorf("channeldata about: %+v", cd.Packages)
 		}
 		r = adm.Get("/api/repo/ch/dev/channeldata.json")
 		want(t, r, http.StatusOK)

@@ -20,7 +20,7 @@ func NewArtifact(ch *Channel, sub *Subchannel, filename string, ix *conda.Index,
 		ChannelID: ch.ID, Subdir: ix.Subdir, Filename: filename,
 		Name: ix.Name, Version: ix.Version, Build: ix.Build, BuildNumber: ix.BuildNumber,
 		Depends: mustJSON(ix.Depends), Constrains: mustJSON(ix.Constrains), Extra: mustJSON(ix.Extra),
-		License: ix.License, LicenseFamily: ix.LicenseFamily, Timestamp: ix.Timestamp,
+		License: ix.License, LicenseFamily: ix.LicenseFamily, Timestamp: ix.Timestamp, Summary: ix.Summary, Home: ix.Home,
 		Size: size, MD5: md5, SHA256: sha256,
 	}
 	if sub != nil {

@@ -54,6 +54,8 @@ type Artifact struct {
 	Extra         string    `gorm:"type:text;not null;default:'{}'" json:"-"` // JSON of conda.Extra
 	License       string    `gorm:"size:255" json:"license"`
 	LicenseFamily string    `gorm:"size:100" json:"-"`
+	Summary       string    `gorm:"type:text;not null;default:''" json:"-"` // from info/about.json
+	Home          string    `gorm:"type:text;not null;default:''" json:"-"`
 	Timestamp     int64     `gorm:"not null;default:0" json:"timestamp"` // milliseconds since the epoch, as conda writes it
 	Size          int64     `gorm:"not null" json:"size"`
 	MD5           string    `gorm:"size:32;not null" json:"md5"`

@@ -163,7 +163,7 @@ func (s *Store) scanRows(ctx context.Context, k SubdirKey, names []string, fn fu
 // channel (or subchannel), over all subdirs.
 func (s *Store) PackageSummaries(ctx context.Context, channelID, subchannelID uint) ([]conda.PackageSummary, error) {
 	var out []conda.PackageSummary
-	err := s.db.WithContext(ctx).Model(&Artifact{}).Select("name, version, subdir, license, timestamp").
+	err := s.db.WithContext(ctx).Model(&Artifact{}).Select("name, version, subdir, license, timestamp, summary, home").
 		Where("channel_id = ? AND subchannel_id = ?", channelID, subchannelID).Order("name, subdir").Scan(&out).Error
 	return out, err
 }

@@ -61,6 +61,8 @@ type Index struct {
 	Subdir        string
 	Timestamp     int64
 	Extra         Extra
+	// Summary and Home come from info/about.json when the package has one.
+	Summary, Home string
 }
 
 // Extra holds the rarer index.json keys repodata passes on unchanged.
@@ -81,24 +83,56 @@ func (ix *Index) Filename(f Format) string {
 // ReadIndex reads and validates info/index.json from a package archive of
 // size bytes. Every entry is checked for path traversal on the way.
 func ReadIndex(r io.ReaderAt, size int64, f Format, lim Limits) (*Index, error) {
-	var raw []byte
+	var files map[string][]byte
 	var err error
 	switch f {
 	case Conda:
-		raw, err = condaIndex(r, size, lim)
+		files, err = condaIndex(r, size, lim)
 	case TarBz2:
 		br := &budget{r: bzip2.NewReader(io.NewSectionReader(r, 0, size)), left: lim.allowance(size)}
-		raw, err = scanTar(br, "info/index.json", lim)
+		files, err = scanTar(br, infoFiles, lim)
 	default:
 		return nil, fault("Only .conda and .tar.bz2 packages can be uploaded.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if raw == nil {
+	raw, ok := files["info/index.json"]
+	if !ok {
 		return nil, fault("The package has no info/index.json.")
 	}
-	return parseIndex(raw)
+	ix, err := parseIndex(raw)
+	if err == nil {
+		ix.Summary, ix.Home = parseAbout(files["info/about.json"])
+	}
+	return ix, err
+}
+
+// infoFiles are the metadata files a package is read for.
+var infoFiles = []string{"info/index.json", "info/about.json"}
+
+// MaxAboutText bounds the summary and home kept from info/about.json.
+const MaxAboutText = 1000
+
+// parseAbout reads summary and home from info/about.json. The file is
+// optional and only informs channeldata: one that is missing or malformed
+// leaves them empty rather than refusing the package.
+func parseAbout(raw []byte) (summary, home string) {
+	var about struct {
+		Summary string `json:"summary"`
+		Home    string `json:"home"`
+	}
+	if raw == nil || json.Unmarshal(raw, &about) != nil {
+		return "", ""
+	}
+	clip := func(s string) string {
+		s = strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), ""))
+		if len(s) > MaxAboutText {
+			s = strings.ToValidUTF8(s[:MaxAboutText], "")
+		}
+		return s
+	}
+	return clip(about.Summary), clip(about.Home)
 }
 
 func (lim Limits) allowance(compressed int64) int64 {
@@ -111,7 +145,7 @@ func (lim Limits) allowance(compressed int64) int64 {
 
 // condaIndex finds info-*.tar.zst in the zip and index.json inside it; the
 // pkg-*.tar.zst tar is scanned too, for traversal.
-func condaIndex(r io.ReaderAt, size int64, lim Limits) ([]byte, error) {
+func condaIndex(r io.ReaderAt, size int64, lim Limits) (map[string][]byte, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fault("The .conda file is not a valid zip archive.")
@@ -134,19 +168,19 @@ func condaIndex(r io.ReaderAt, size int64, lim Limits) ([]byte, error) {
 	if len(info) != 1 || len(pkgs) > 1 {
 		return nil, fault("A .conda file must hold exactly one info-*.tar.zst (found %d) and at most one pkg-*.tar.zst.", len(info))
 	}
-	raw, err := zstdTar(info[0], "info/index.json", size, lim)
-	if err != nil || raw == nil {
-		return raw, err
+	files, err := zstdTar(info[0], infoFiles, size, lim)
+	if err != nil {
+		return nil, err
 	}
 	if len(pkgs) == 1 {
-		if _, err := zstdTar(pkgs[0], "", size, lim); err != nil {
+		if _, err := zstdTar(pkgs[0], nil, size, lim); err != nil {
 			return nil, err
 		}
 	}
-	return raw, nil
+	return files, nil
 }
 
-func zstdTar(zf *zip.File, want string, size int64, lim Limits) ([]byte, error) {
+func zstdTar(zf *zip.File, want []string, size int64, lim Limits) (map[string][]byte, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, fault("%s cannot be opened: %v.", zf.Name, err)
@@ -170,10 +204,10 @@ func zstdTar(zf *zip.File, want string, size int64, lim Limits) ([]byte, error) 
 }
 
 // scanTar reads every entry of a tar, refusing unsafe names and links, and
-// returns the content of the entry named want (nil if absent).
-func scanTar(r io.Reader, want string, lim Limits) ([]byte, error) {
+// returns the content of the entries named in want (absent ones missing).
+func scanTar(r io.Reader, want []string, lim Limits) (map[string][]byte, error) {
 	tr := tar.NewReader(r)
-	var found []byte
+	found := map[string][]byte{}
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -192,20 +226,19 @@ func scanTar(r io.Reader, want string, lim Limits) ([]byte, error) {
 		if err := safeLink(name, hdr); err != nil {
 			return nil, err
 		}
-		if want == "" || name != want {
+		if !slices.Contains(want, name) {
 			continue
 		}
-		if found != nil {
-			return nil, fault("The package holds %s twice.", want)
+		if _, twice := found[name]; twice {
+			return nil, fault("The package holds %s twice.", name)
 		}
 		if hdr.Typeflag != tar.TypeReg {
-			return nil, fault("%s is not a regular file.", want)
+			return nil, fault("%s is not a regular file.", name)
 		}
 		if hdr.Size > lim.MaxIndexBytes {
-			return nil, fault("%s is larger than %d bytes.", want, lim.MaxIndexBytes)
+			return nil, fault("%s is larger than %d bytes.", name, lim.MaxIndexBytes)
 		}
-		found, err = io.ReadAll(io.LimitReader(tr, lim.MaxIndexBytes+1))
-		if err != nil {
+		if found[name], err = io.ReadAll(io.LimitReader(tr, lim.MaxIndexBytes+1)); err != nil {
 			return nil, readFault(err)
 		}
 	}

@@ -13,12 +13,13 @@ type Channeldata struct {
 	Subdirs            []string                      `json:"subdirs"`
 }
 
-// ChanneldataPackage is one package name in channeldata.json. Summary and
-// home come from a package's about.json, which Gatehouse does not read, so
-// they are left out.
+// ChanneldataPackage is one package name in channeldata.json; summary and
+// home are the latest version's, from its info/about.json.
 type ChanneldataPackage struct {
+	Home      string   `json:"home,omitempty"`
 	License   string   `json:"license,omitempty"`
 	Subdirs   []string `json:"subdirs"`
+	Summary   string   `json:"summary,omitempty"`
 	Timestamp int64    `json:"timestamp,omitempty"`
 	Version   string   `json:"version"`
 }
@@ -26,6 +27,7 @@ type ChanneldataPackage struct {
 // PackageSummary is what channeldata needs of one file.
 type PackageSummary struct {
 	Name, Version, Subdir, License string
+	Summary, Home                  string
 	Timestamp                      int64
 }
 
@@ -36,7 +38,7 @@ func BuildChanneldata(files []PackageSummary) Channeldata {
 	for _, f := range files {
 		p, seen := cd.Packages[f.Name]
 		if !seen || CompareVersions(f.Version, p.Version) > 0 {
-			p.Version, p.License = f.Version, f.License
+			p.Version, p.License, p.Summary, p.Home = f.Version, f.License, f.Summary, f.Home
 		}
 		p.Timestamp = max(p.Timestamp, f.Timestamp)
 		if !slices.Contains(p.Subdirs, f.Subdir) {
