@@ -284,7 +284,7 @@ func TestTokenScope(t *testing.T) {
 	row := e.Page.GetByTestId("tokens-table").Locator(`tr[data-token="ci"]`)
 	expectOK(t, expect.Locator(row).ToContainText("Scopes"), "row shows the type")
 	expectOK(t, expect.Locator(row).ToContainText("artifact:download"), "row shows the scope")
-	expectOK(t, expect.Locator(row).ToContainText("Expiring soon"), "five days left is marked")
+	expectOK(t, expect.Locator(row).ToContainText("Expires in 5 days"), "five days left is marked")
 
 	// artifact:download reaches every channel the member reads.
 	mustFetch(t, e.Srv, secret, "alpha")

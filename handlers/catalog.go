@@ -20,9 +20,21 @@ import (
 // rowsPerPage is how many rows a catalog table shows at once.
 const rowsPerPage = 50
 
+const navPagesKey = "gatehouse.navpages"
+
 // navPages lists the catalog pages the viewer may read, for the shell's
-// Catalog section. A failure leaves the section empty rather than the page.
+// Catalog section (and the home page: read once per request). A failure
+// leaves the section empty rather than the page.
 func (h *Handlers) navPages(c echo.Context) []layout.NavLink {
+	if got, ok := c.Get(navPagesKey).([]layout.NavLink); ok {
+		return got
+	}
+	out := h.readNavPages(c)
+	c.Set(navPagesKey, out)
+	return out
+}
+
+func (h *Handlers) readNavPages(c echo.Context) []layout.NavLink {
 	a := web.ActorOf(c)
 	if !a.SignedIn() {
 		return nil
@@ -199,8 +211,9 @@ func (h *Handlers) setLocked(c echo.Context, locked bool) error {
 // pagePicker builds the Permissions dialog: read-only for those who may not
 // change it, with every role, user and team to pick from for admins.
 func (h *Handlers) pagePicker(c echo.Context, cp *catalogPage, read access.Grants, errMsg string) (components.PickerProps, error) {
-	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions", Action: "/pages/" + cp.Identifier + "/permissions",
+	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions of " + cp.Title, Action: "/pages/" + cp.Identifier + "/permissions",
 		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), ReadOnly: cp.Level < access.Manage, Error: errMsg,
+		Back: "/pages/" + cp.Identifier, AccessHref: "/pages/" + cp.Identifier + "/access",
 		Levels: []components.PickerLevel{{Key: models.LevelRead, Label: "Read", Current: models.Normalized(read)}}}
 	if p.ReadOnly {
 		return p, nil

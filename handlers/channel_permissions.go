@@ -120,6 +120,9 @@ func (h *Handlers) channelPicker(c echo.Context, p place, problem string) (compo
 	for _, l := range access.Levels {
 		props.Levels = append(props.Levels, components.PickerLevel{Key: l.String(), Label: l.Title(), Current: g[p.Ch.ID][l.String()]})
 	}
+	if p.Level >= access.Manage {
+		props.AccessHref = base + "/access"
+	}
 	if props.ReadOnly {
 		return props, nil
 	}

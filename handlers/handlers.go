@@ -38,6 +38,9 @@ type Handlers struct {
 	Guesses, Spray *web.Throttle
 	// TokenFailures bounds how fast one address may send unknown tokens.
 	TokenFailures *web.FailureLimit
+	// LeakReports limits reports of leaked tokens per address (every
+	// report spends one).
+	LeakReports *web.FailureLimit
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    blobs.Store
 	Repodata *RepodataCache
@@ -65,6 +68,7 @@ func (h *Handlers) shell(c echo.Context, title string) layout.Shell {
 		Pages:   h.navPages(c),
 		CSS:     h.Assets.URL("css/app.css"),
 		JS:      []string{h.Assets.URL("js/htmx.min.js"), h.Assets.URL("js/app.js")},
+		Alerts:  h.alerts(c),
 	}
 }
 

@@ -21,6 +21,9 @@ type PickerProps struct {
 	Inline   bool   // render as a card on a full page instead of a dialog
 	Back     string // where Close and Cancel lead on a full page
 	ReadOnly bool   // lists only: no search, no remove, no Done
+	// AccessHref, when set, opens the Access view: the people these
+	// grants add up to ("Who has access").
+	AccessHref string
 	Error    string
 	Levels   []PickerLevel
 	Options  PickerOptions
