@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
@@ -82,13 +85,14 @@ func (h *Handlers) CatalogPage(c echo.Context) error {
 		IsAdmin: cp.Level >= access.Manage, CSRF: web.CSRFToken(c), Query: c.QueryString()}
 	saved, ok := cp.Table()
 	if !ok {
-		return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+		return h.catalogPage(c, m)
 	}
 	q := c.QueryParams()
 	req := viewFromQuery(saved.Kind, q)
 	m.HasTable = true
 	m.CanChange = access.CanChangeView(subj, cp.Read, cp.Locked)
 	m.Ignored = req.Custom && !m.CanChange
+	m.Custom = req.Custom && m.CanChange
 	eff := access.EffectiveView(saved, req, m.CanChange)
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	res, err := h.Store.TableRows(c.Request().Context(), subj, models.TableQuery{Widget: eff, Page: pageNo, PerPage: rowsPerPage})
@@ -96,7 +100,17 @@ func (h *Handlers) CatalogPage(c echo.Context) error {
 		return err
 	}
 	fillTable(&m, eff, res, q)
-	return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+	return h.catalogPage(c, m)
+}
+
+// catalogPage renders a catalog page with its title, icon and lock in the
+// page header: the title appears once.
+func (h *Handlers) catalogPage(c echo.Context, m catalog.CatalogView) error {
+	s := h.shell(c, m.Title)
+	s.Heading = catalog.Heading(m)
+	return web.Render(c, http.StatusOK, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return layout.Page(s).Render(templ.WithChildren(ctx, catalog.Catalog(m)), w)
+	}))
 }
 
 // fillTable turns the effective view and its rows into the view model.
@@ -193,7 +207,7 @@ func (h *Handlers) SaveView(c echo.Context) error {
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Widgets: &widgets}); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	return h.done(c, "/pages/"+cp.Identifier, "View saved: everyone now sees this page this way.")
 }
 
 // LockPage and UnlockPage set whether viewers may change the page's view.
@@ -205,7 +219,11 @@ func (h *Handlers) setLocked(c echo.Context, locked bool) error {
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Locked: &locked}); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	msg := cp.Title + " is unlocked: viewers may filter and hide columns again."
+	if locked {
+		msg = cp.Title + " is locked: viewers see the saved view."
+	}
+	return h.done(c, "/pages/"+cp.Identifier, msg)
 }
 
 // pagePicker builds the Permissions dialog: read-only for those who may not
@@ -277,5 +295,5 @@ func (h *Handlers) SetPagePermissions(c echo.Context) error {
 		}
 		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(m))
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	return h.done(c, "/pages/"+cp.Identifier, "Permissions of "+cp.Title+" saved.")
 }

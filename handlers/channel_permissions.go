@@ -103,7 +103,7 @@ func (h *Handlers) SetChannelPermissions(c echo.Context) error {
 		}
 		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name), "Permissions of "+p.Ch.Name+" saved.")
 }
 
 func (h *Handlers) channelPicker(c echo.Context, p place, problem string) (components.PickerProps, error) {

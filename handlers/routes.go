@@ -83,6 +83,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/admin/teams/:id/members", h.SetMembers, adminOnly)
 	r.GET("/admin/roles", h.Roles, adminOnly)
 	r.POST("/admin/roles", h.CreateRole, adminOnly)
+	r.GET("/admin/roles/:id/delete", h.DeleteRoleForm, adminOnly)
 	r.POST("/admin/roles/:id/delete", h.DeleteRole, adminOnly)
 	r.GET("/admin/settings", h.Settings, adminOnly)
 	r.POST("/admin/settings", h.SaveSettings, adminOnly)

@@ -25,6 +25,9 @@ type FieldProps struct {
 	Autofocus    bool
 	Autocomplete string
 	Min, Max     string // bounds of a date or number
+	// SlugFrom names an input whose text fills this one as an identifier
+	// until it is typed into (app.js).
+	SlugFrom string
 }
 
 // ID is the input's element id.
@@ -59,4 +62,18 @@ type SortHeader struct {
 	Label string
 	Href  string
 	Sort  string // "ascending", "descending" or "" (aria-sort)
+}
+
+// Confirm is a dialog asking to confirm a destructive action.
+type Confirm struct {
+	ID      string
+	Inline  bool
+	CSRF    string
+	Title   string
+	Message string
+	Action  string
+	Button  string
+	Back    string
+	Hidden  []Option // extra hidden fields (Value is the name, Label the value)
+	Error   string
 }

@@ -16,6 +16,8 @@ type Shell struct {
 	JS      []string
 	// Alerts are what the viewer should act on, shown on every page.
 	Alerts []Alert
+	// Flash confirms what the previous request did ("Permissions saved.").
+	Flash string
 	// Heading, when set, is drawn as the page's title in place of Title
 	// (a catalog page's icon and lock beside its name).
 	Heading templ.Component
