@@ -53,8 +53,8 @@ func (h *Handlers) alerts(c echo.Context) []layout.Alert {
 		switch {
 		case a.Kind == models.NoticeTokenLeaked:
 			out = append(out, layout.Alert{ID: "notice-" + strconv.FormatUint(uint64(a.ID), 10), Tone: "red",
-				Text:   fmt.Sprintf("Your token %s was revoked on %s because its string was reported as leaked.", a.Name, a.At.UTC().Format(time.DateOnly)),
-				Href:   "/tokens", Action: "Generate a new token",
+				Text: fmt.Sprintf("Your token %s was revoked on %s because its string was reported as leaked.", a.Name, a.At.UTC().Format(time.DateOnly)),
+				Href: "/tokens", Action: "Generate a new token",
 				Dismiss: fmt.Sprintf("/notices/%d/dismiss", a.ID), CSRF: web.CSRFToken(c), Back: c.Request().URL.RequestURI()})
 		case a.Expired(now):
 			gone = append(gone, a)

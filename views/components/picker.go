@@ -27,10 +27,10 @@ type PickerProps struct {
 	// Search labels the search field (default: people, teams and roles).
 	Search string
 	// Note, when set, is shown above the lists (why they cannot change).
-	Note string
-	Error    string
-	Levels   []PickerLevel
-	Options  PickerOptions
+	Note    string
+	Error   string
+	Levels  []PickerLevel
+	Options PickerOptions
 }
 
 // PickerLevel is one level of access and who holds it now.

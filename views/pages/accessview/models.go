@@ -45,6 +45,6 @@ type Dialog struct {
 	Query  string
 	People []Person
 	// From and To number the people shown, of Total.
-	From, To, Total int
+	From, To, Total    int
 	PrevHref, NextHref string
 }
