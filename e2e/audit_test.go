@@ -3,10 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"gatehouse/handlers/handlertest"
-	"gatehouse/models"
 	"gatehouse/models/access"
 	"gatehouse/models/modeltest"
 )
@@ -95,51 +92,85 @@ type auditView struct {
 	name string
 	as   string // who is signed in: "admin", "member" or "" for nobody
 	path string
-	// open, when set, opens a dialog or menu by clicking the control with
-	// this role and accessible name.
-	role, control string
+	// open, when set, clicks these controls (role and accessible name, in
+	// pairs) one after the other to open a dialog or menu.
+	open []string
+	// do, when set, does something more on the page first.
+	do func(e *Env)
+	// dialog says that a dialog must end up open.
+	dialog bool
+	// phone marks views that exist only below desktop width.
+	phone bool
+}
+
+func page(name, as, path string) auditView { return auditView{name: name, as: as, path: path} }
+
+func dialog(name, as, path string, open ...string) auditView {
+	return auditView{name: name, as: as, path: path, open: open, dialog: true}
 }
 
 func auditViews() []auditView {
 	return []auditView{
-		{name: "login", path: "/login"},
-		{name: "home-admin", as: "admin", path: "/"},
-		{name: "tokens-admin", as: "admin", path: "/tokens"},
-		{name: "token-new", as: "admin", path: "/tokens", role: "button", control: "Generate Token"},
-		{name: "token-edit", as: "admin", path: "/tokens", role: "button", control: "Edit admin-ci"},
-		{name: "token-delete", as: "admin", path: "/tokens", role: "button", control: "Delete Token admin-ci"},
-		{name: "channels-admin", as: "admin", path: "/channels"},
-		{name: "channel-new", as: "admin", path: "/channels", role: "button", control: "New channel"},
-		{name: "channel-admin", as: "admin", path: "/channels/alpha"},
-		{name: "channel-upload", as: "admin", path: "/channels/alpha", role: "button", control: "Upload"},
-		{name: "channel-permissions", as: "admin", path: "/channels/alpha", role: "button", control: "Permissions"},
-		{name: "channel-edit", as: "admin", path: "/channels/alpha", role: "button", control: "Edit channel"},
-		{name: "channel-delete", as: "admin", path: "/channels/alpha", role: "button", control: "Delete channel"},
-		{name: "subchannel-new", as: "admin", path: "/channels/alpha", role: "button", control: "New subchannel"},
-		{name: "catalog-admin", as: "admin", path: "/pages/services"},
-		{name: "catalog-permissions", as: "admin", path: "/pages/services", role: "button", control: "Permissions"},
-		{name: "catalog-menu", as: "admin", path: "/pages/services", role: "button", control: "Page menu"},
-		{name: "builder", as: "admin", path: "/builder"},
-		{name: "builder-new", as: "admin", path: "/builder", role: "button", control: "New page"},
-		{name: "builder-edit", as: "admin", path: "/builder", role: "button", control: "Edit Services"},
-		{name: "builder-delete", as: "admin", path: "/builder", role: "button", control: "Delete Services"},
-		{name: "users", as: "admin", path: "/admin/users"},
-		{name: "user-new", as: "admin", path: "/admin/users", role: "button", control: "New user"},
-		{name: "user-edit", as: "admin", path: "/admin/users", role: "button", control: "Edit " + auditMember},
-		{name: "teams", as: "admin", path: "/admin/teams"},
-		{name: "team-new", as: "admin", path: "/admin/teams", role: "button", control: "New team"},
-		{name: "team-members", as: "admin", path: "/admin/teams", role: "button", control: "Members of Platform"},
-		{name: "roles", as: "admin", path: "/admin/roles"},
-		{name: "settings", as: "admin", path: "/admin/settings"},
-		{name: "audit-log", as: "admin", path: "/audit-log"},
-		{name: "not-found", as: "admin", path: "/channels/nowhere"},
-		{name: "home-member", as: "member", path: "/"},
-		{name: "tokens-member", as: "member", path: "/tokens"},
-		{name: "channels-member", as: "member", path: "/channels"},
-		{name: "channel-member", as: "member", path: "/channels/alpha"},
-		{name: "channel-permissions-member", as: "member", path: "/channels/alpha", role: "button", control: "Permissions"},
-		{name: "catalog-member", as: "member", path: "/pages/services"},
-		{name: "catalog-permissions-member", as: "member", path: "/pages/services", role: "button", control: "Permissions"},
+		page("login", "", "/login"),
+		{name: "navigation-open", as: "member", path: "/tokens", open: []string{"button", "Open navigation"}, phone: true},
+		page("home-admin", "admin", "/"),
+		page("tokens-admin", "admin", "/tokens"),
+		dialog("token-new", "admin", "/tokens", "button", "Generate Token"),
+		{name: "token-new-scopes", as: "admin", path: "/tokens", open: []string{"button", "Generate Token"}, dialog: true, do: func(e *Env) {
+			selectLabel(e.T, e.Page.GetByLabel("Type", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}), "Scopes")
+		}},
+		{name: "token-created", as: "admin", path: "/tokens", open: []string{"button", "Generate Token"}, do: func(e *Env) {
+			e.Fill("Name", fmt.Sprintf("audit-%d", time.Now().UnixNano()))
+			e.Click("button", "Create")
+			expectOK(e.T, expect.Locator(e.Page.GetByTestId("token-secret")).ToBeVisible(), "the new string is shown")
+		}},
+		dialog("token-edit", "admin", "/tokens", "button", "Edit admin-ci"),
+		dialog("token-delete", "admin", "/tokens", "button", "Delete Token admin-ci"),
+		page("tokens-filtered", "admin", "/tokens?expiring=14d&sort=expires"),
+		page("channels-admin", "admin", "/channels"),
+		dialog("channel-new", "admin", "/channels", "button", "New channel"),
+		page("channel-admin", "admin", "/channels/alpha"),
+		dialog("channel-upload", "admin", "/channels/alpha", "button", "Upload"),
+		dialog("channel-permissions", "admin", "/channels/alpha", "button", "Permissions"),
+		dialog("channel-access", "admin", "/channels/alpha", "button", "Permissions", "button", "Who has access"),
+		dialog("channel-edit", "admin", "/channels/alpha", "button", "Edit channel"),
+		dialog("channel-delete", "admin", "/channels/alpha", "button", "Delete channel"),
+		dialog("subchannel-new", "admin", "/channels/alpha", "button", "New subchannel"),
+		dialog("artifact-delete", "admin", "/channels/alpha", "button", "Delete pkg00000-1.0.0-py312h0000000_0.tar.bz2"),
+		page("catalog-admin", "admin", "/pages/services"),
+		{name: "catalog-filters", as: "admin", path: "/pages/services", do: func(e *Env) {
+			expectOK(e.T, e.Page.GetByText("Filters and columns").Click(), "open the filters")
+		}},
+		dialog("catalog-permissions", "admin", "/pages/services", "button", "Permissions"),
+		dialog("catalog-access", "admin", "/pages/services", "button", "Permissions", "button", "Who has access"),
+		{name: "catalog-menu", as: "admin", path: "/pages/services", open: []string{"button", "Page menu"}},
+		page("builder", "admin", "/builder"),
+		dialog("builder-new", "admin", "/builder", "button", "New page"),
+		dialog("builder-edit", "admin", "/builder", "button", "Edit Services"),
+		dialog("builder-delete", "admin", "/builder", "button", "Delete Services"),
+		page("users", "admin", "/admin/users"),
+		dialog("user-new", "admin", "/admin/users", "button", "New user"),
+		dialog("user-edit", "admin", "/admin/users", "button", "Edit "+auditMember),
+		page("teams", "admin", "/admin/teams"),
+		dialog("team-new", "admin", "/admin/teams", "button", "New team"),
+		dialog("team-members", "admin", "/admin/teams", "button", "Members of Platform"),
+		page("roles", "admin", "/admin/roles"),
+		dialog("role-delete", "admin", "/admin/roles", "button", "Delete role Services-Moderator"),
+		page("settings", "admin", "/admin/settings"),
+		page("audit-log", "admin", "/audit-log"),
+		page("audit-log-inverted", "admin", "/audit-log?since=2025-03-10&until=2025-03-01"),
+		page("not-found", "admin", "/channels/nowhere"),
+		page("home-member", "member", "/"),
+		page("tokens-member", "member", "/tokens"),
+		{name: "token-new-scopes-member", as: "member", path: "/tokens", open: []string{"button", "Generate Token"}, dialog: true, do: func(e *Env) {
+			selectLabel(e.T, e.Page.GetByLabel("Type", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}), "Scopes")
+		}},
+		page("channels-member", "member", "/channels"),
+		page("channel-member", "member", "/channels/alpha"),
+		dialog("channel-permissions-member", "member", "/channels/alpha", "button", "Permissions"),
+		page("catalog-member", "member", "/pages/services"),
+		dialog("catalog-permissions-member", "member", "/pages/services", "button", "Permissions"),
+		dialog("catalog-access-member", "member", "/pages/services", "button", "Permissions", "button", "Who has access"),
 	}
 }
 
@@ -197,6 +228,9 @@ func TestAccessibilityAndLayout(t *testing.T) {
 				tabs[who] = auditTab(t, srv, who, width)
 			}
 			for _, v := range auditViews() {
+				if v.phone && width >= 1024 {
+					continue
+				}
 				t.Run(v.name, func(t *testing.T) {
 					e := tabs[v.as]
 					e.T = t
@@ -231,6 +265,7 @@ func auditTab(t *testing.T, srv *handlertest.Server, who string, width int) *Env
 	if err != nil {
 		t.Fatal(err)
 	}
+	page.On("pageerror", func(err error) { t.Errorf("uncaught script error: %v", err) })
 	e := &Env{T: t, Srv: srv, Page: page}
 	switch who {
 	case "admin":
@@ -249,15 +284,17 @@ func auditOne(t *testing.T, e *Env, v auditView, axe string, width int, shots st
 	if _, err := e.Page.Goto(v.path); err != nil {
 		t.Fatal(err)
 	}
-	if v.control != "" {
-		ctl := e.Role(v.role, v.control).Or(e.Role("link", v.control)).First()
-		if err := ctl.Click(); err != nil {
-			t.Fatalf("open %s %q: %v", v.role, v.control, err)
+	for i := 0; i < len(v.open); i += 2 {
+		if err := e.Role(v.open[i], v.open[i+1]).Click(); err != nil {
+			t.Fatalf("open %s %q: %v", v.open[i], v.open[i+1], err)
 		}
-		if v.control != "Page menu" {
-			if err := expect.Locator(e.Page.Locator("dialog[open]")).ToBeVisible(); err != nil {
-				t.Fatalf("%q opened no dialog: %v", v.control, err)
-			}
+	}
+	if v.do != nil {
+		v.do(e)
+	}
+	if v.dialog {
+		if err := expect.Locator(e.Page.Locator("dialog[open]")).ToBeVisible(); err != nil {
+			t.Fatalf("no dialog opened: %v", err)
 		}
 	}
 	// Let transitions and htmx settle before measuring.
@@ -314,6 +351,3 @@ func remarshal(t *testing.T, in, out any) {
 	}
 }
 
-var _ = sort.Strings
-var _ = models.TokenPrefix
-var _ = http.StatusOK

@@ -41,7 +41,9 @@ func Explain(s Subject, t Target) (Level, []Via) {
 			out = append(out, Via{Kind: ViaPublic, Name: "public channel"})
 		}
 	case OnPage:
-		out = append(out, t.Readers.naming(s)...)
+		if level == Read { // read grants give only Read; Manage is the admins'
+			out = append(out, t.Readers.naming(s)...)
+		}
 	}
 	return level, out
 }
