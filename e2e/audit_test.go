@@ -350,4 +350,3 @@ func remarshal(t *testing.T, in, out any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
-
