@@ -68,6 +68,11 @@ func TestTokensExpiringWithin(t *testing.T) {
 				t.Errorf("ann %s: %q, want %q", q, got, want)
 			}
 		}
+		var one struct{ Tokens []handlers.TokenJSON }
+		ann.Get("/api/tokens?expiring_within=7d").JSON(t, &one)
+		if len(one.Tokens) != 1 || one.Tokens[0].ExpiresInDays != 2 {
+			t.Errorf("expires_in_days of two: %+v", one.Tokens)
+		}
 		// Admins see everyone's.
 		if got := strings.Join(tokenNames(t, adm.Get("/api/tokens?expiring_within=14d")), " "); got != "five ten two" {
 			t.Errorf("admin 14d: %q", got)

@@ -153,3 +153,20 @@ func TestAuditFilterFaults(t *testing.T) {
 		t.Fatalf("a one-day range: %d %s", r.StatusCode, r.Body)
 	}
 }
+
+// The Delete Token question has no stray space before its question mark.
+func TestDeleteTokenQuestion(t *testing.T) {
+	srv := handlertest.Start(t, modeltest.SQLite)
+	modeltest.MustUser(t, srv.Store, "ann@x.io", access.RoleMember)
+	mustToken(t, srv.Store, "ann@x.io", "laptop", access.TokenGrant{Scopes: []string{"user.token:view"}})
+	var id uint
+	srv.Store.DB().Raw("SELECT id FROM tokens WHERE name = ?", "laptop").Scan(&id)
+	for who, want := range map[*handlertest.Client]string{
+		srv.Login("ann@x.io"): "Delete the token laptop? Anything",
+		srv.AsAdmin():         "Delete the token laptop of ann@x.io? Anything",
+	} {
+		if got := strings.Join(strings.Fields(doc(t, who.Get("/tokens/"+itoa(id)+"/delete")).Find("#delete-token-dialog p").Text()), " "); !strings.HasPrefix(got, want) {
+			t.Errorf("%q, want it to start %q", got, want)
+		}
+	}
+}

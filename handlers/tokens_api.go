@@ -24,10 +24,13 @@ type TokenJSON struct {
 	Scopes      []string       `json:"scopes"`
 	ExpiresAt   string         `json:"expires_at"`
 	Expired     bool           `json:"expired"`
-	Hint        string         `json:"hint"`
-	CreatedAt   time.Time      `json:"created_at"`
-	LastUsedAt  *time.Time     `json:"last_used_at"`
-	Secret      string         `json:"secret,omitempty"`
+	// ExpiresInDays counts the days to the last day: 0 on it, negative
+	// once the token has expired.
+	ExpiresInDays int        `json:"expires_in_days"`
+	Hint          string     `json:"hint"`
+	CreatedAt     time.Time  `json:"created_at"`
+	LastUsedAt    *time.Time `json:"last_used_at"`
+	Secret        string     `json:"secret,omitempty"`
 }
 
 // ResourceJSON is one resource of a token: {"channel": "c" or "c/sub", "level"}.
@@ -40,7 +43,7 @@ type ResourceJSON struct {
 func (h *Handlers) tokenJSON(t *models.Token, secret string) TokenJSON {
 	g := t.Grant()
 	out := TokenJSON{ID: t.ID, Name: t.Name, Description: t.Description, Type: t.Kind, Scopes: g.Scopes, Resources: []ResourceJSON{},
-		ExpiresAt: t.ExpiryDate(), Expired: t.Expired(h.Store.Now()), Hint: t.Hint, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Secret: secret}
+		ExpiresAt: t.ExpiryDate(), Expired: t.Expired(h.Store.Now()), ExpiresInDays: daysLeft(t.ExpiresAt, h.Store.Now()), Hint: t.Hint, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Secret: secret}
 	if out.Scopes == nil {
 		out.Scopes = []string{}
 	}
