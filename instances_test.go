@@ -323,6 +323,9 @@ func TestStartSweepsWhatACrashLeft(t *testing.T) {
 			if !swept() {
 				t.Fatalf("the start did not sweep the crash's leftovers:\n%s", g.out)
 			}
+			// The line follows the removals it reports.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(g.out.String(), "blobs: swept") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			}
 			if !strings.Contains(g.out.String(), "blobs: swept") {
 				t.Errorf("the sweep was not logged:\n%s", g.out)
 			}

@@ -51,12 +51,36 @@ func TestChannelCreateUploadGrant(t *testing.T) {
 	if err := os.WriteFile(file, condatest.Build(t, pkg, conda.Conda), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e.Click("link", "Upload")
-	if err := e.Page.GetByLabel("Package file").SetInputFiles(file); err != nil {
+	// A refused upload says why and keeps the chosen file; a good one says
+	// it worked.
+	bad := filepath.Join(t.TempDir(), "broken-1.0-0.conda")
+	if err := os.WriteFile(bad, []byte("not a package"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e.Click("button", "Upload")
+	upload := e.Page.GetByRole("dialog", playwright.PageGetByRoleOptions{Name: "Upload a package"})
+	input := upload.GetByLabel("Package file")
+	if err := input.SetInputFiles(bad); err != nil {
+		t.Fatal(err)
+	}
+	submit := upload.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Upload", Exact: playwright.Bool(true)})
+	if err := submit.Click(); err != nil {
+		t.Fatal(err)
+	}
+	if err := expect.Locator(upload.GetByRole("alert")).ToBeVisible(); err != nil {
+		t.Fatalf("a refused upload shows no reason: %v", err)
+	}
+	if n, err := input.Evaluate("el => el.files.length", nil); err != nil || n != 1 {
+		t.Fatalf("the chosen file is gone after a refused upload: %v %v", n, err)
+	}
+	if err := input.SetInputFiles(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit.Click(); err != nil {
+		t.Fatal(err)
+	}
 	e.AtPath("/channels/web")
+	e.See("Uploaded " + pkg.Filename(conda.Conda) + " to web (noarch).")
 	e.See(pkg.Filename(conda.Conda))
 
 	// The channel is private: nobody without access can fetch its repodata.

@@ -43,7 +43,7 @@ func TestAdminCreatesPeople(t *testing.T) {
 	e.See("Services-Moderator")
 
 	e.Click("link", "Teams")
-	e.Click("link", "New team")
+	e.Click("button", "New team")
 	dialog := e.Page.GetByRole("dialog")
 	if err := expect.Locator(dialog).ToBeVisible(); err != nil {
 		t.Fatalf("new team dialog did not open: %v", err)
@@ -54,7 +54,7 @@ func TestAdminCreatesPeople(t *testing.T) {
 	e.See("The first team")
 
 	e.Click("link", "Users")
-	e.Click("link", "New user")
+	e.Click("button", "New user")
 	e.Fill("Email", "not-an-email")
 	e.Fill("Password", "pw")
 	e.Click("button", "Create user")
@@ -71,11 +71,19 @@ func TestAdminCreatesPeople(t *testing.T) {
 	}
 
 	e.Click("link", "Teams")
-	e.Click("link", "Members of Team 1")
-	if err := e.Page.GetByLabel("carol@example.com").Check(); err != nil {
+	e.Click("button", "Members of Team 1")
+	members := e.Page.GetByRole("dialog", playwright.PageGetByRoleOptions{Name: "Members of Team 1"})
+	if err := members.GetByLabel("Search people", playwright.LocatorGetByLabelOptions{Exact: playwright.Bool(true)}).Fill("carol"); err != nil {
 		t.Fatal(err)
 	}
-	e.Click("button", "Save members")
+	if err := button(members, "Add carol@example.com").Click(); err != nil {
+		t.Fatal(err)
+	}
+	if err := expect.Locator(members.GetByRole("list", playwright.LocatorGetByRoleOptions{Name: "Members of Team 1"})).ToContainText("carol@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	e.Click("button", "Done")
+	e.See("Members of Team 1 saved.")
 	e.See("carol@example.com")
 
 	carol := e.Tab()
@@ -113,7 +121,7 @@ func TestPhoneWidthNavigation(t *testing.T) {
 	if err := expect.Locator(nav).Not().ToBeInViewport(); err != nil {
 		t.Fatal("navigation should be tucked away on a phone")
 	}
-	if err := e.Page.GetByLabel("Open navigation").Click(); err != nil {
+	if err := e.Role("button", "Open navigation").Click(); err != nil {
 		t.Fatal(err)
 	}
 	if err := nav.Click(); err != nil {

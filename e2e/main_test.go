@@ -72,7 +72,18 @@ func (e *Env) Tab() *Env {
 }
 
 func newTab(t *testing.T, baseURL string) playwright.Page {
-	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{BaseURL: playwright.String(baseURL)})
+	return newTabWith(t, playwright.BrowserNewContextOptions{BaseURL: playwright.String(baseURL)})
+}
+
+// TabWith opens another browser session with its own options (a phone's
+// screen, a time zone).
+func (e *Env) TabWith(opts playwright.BrowserNewContextOptions) *Env {
+	opts.BaseURL = playwright.String(e.Srv.URL)
+	return &Env{T: e.T, Srv: e.Srv, Page: newTabWith(e.T, opts)}
+}
+
+func newTabWith(t *testing.T, opts playwright.BrowserNewContextOptions) playwright.Page {
+	ctx, err := browser.NewContext(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +97,9 @@ func newTab(t *testing.T, baseURL string) playwright.Page {
 		if m.Type() == "error" {
 			consoleErrors = append(consoleErrors, m.Text())
 		}
+	})
+	page.On("pageerror", func(err error) {
+		consoleErrors = append(consoleErrors, "uncaught: "+err.Error())
 	})
 	t.Cleanup(func() {
 		if t.Failed() {

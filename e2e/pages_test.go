@@ -37,6 +37,18 @@ func seedCatalog(e *Env) {
 	}
 }
 
+// openFilters unfolds a catalog page's filter bar.
+func (e *Env) openFilters() {
+	e.T.Helper()
+	bar := e.Page.GetByTestId("view-controls")
+	if open, _ := bar.GetAttribute("open"); open != "" {
+		return
+	}
+	if err := bar.Locator("summary").Click(); err != nil {
+		e.T.Fatalf("open the filters: %v", err)
+	}
+}
+
 // navPage is the page's link in the Catalog section of the navigation.
 func (e *Env) navPage(title string) playwright.Locator {
 	return e.Page.GetByTestId("nav-pages").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: title, Exact: playwright.Bool(true)})
@@ -281,6 +293,7 @@ func TestLockPageDisablesMemberFilters(t *testing.T) {
 	bob := e.Tab()
 	bob.Login("bob@example.com", modeltest.Password)
 	bob.Go("/pages/services")
+	bob.openFilters()
 	if err := expect.Locator(bob.Page.GetByLabel("Filter Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeEnabled(); err != nil {
 		t.Fatalf("an unlocked page lets members filter: %v", err)
 	}
@@ -296,6 +309,8 @@ func TestLockPageDisablesMemberFilters(t *testing.T) {
 	if err := expect.Locator(e.Role("img", "Locked")).ToBeVisible(); err != nil {
 		t.Fatalf("a locked page shows the lock icon: %v", err)
 	}
+	e.See("Services is locked: viewers see the saved view.")
+	e.openFilters()
 	if err := expect.Locator(e.Page.GetByLabel("Filter Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeEnabled(); err != nil {
 		t.Fatalf("admins may still change the view of a locked page: %v", err)
 	}
@@ -306,6 +321,7 @@ func TestLockPageDisablesMemberFilters(t *testing.T) {
 	if err := expect.Locator(bob.Role("img", "Locked")).ToBeVisible(); err != nil {
 		t.Fatalf("members see the lock icon too: %v", err)
 	}
+	bob.openFilters()
 	for _, label := range []string{"Filter Name", "Filter Channel", "Filter Version", "Show Name", "Show Channel"} {
 		if err := expect.Locator(bob.Page.GetByLabel(label, playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeDisabled(); err != nil {
 			t.Fatalf("%s should be disabled on a locked page: %v", label, err)
@@ -333,6 +349,7 @@ func TestLockPageDisablesMemberFilters(t *testing.T) {
 	if err := expect.Locator(bob.Role("img", "Locked")).ToHaveCount(0); err != nil {
 		t.Fatal(err)
 	}
+	bob.openFilters()
 	bob.Fill("Filter Name", "pkg00000")
 	if err := bob.Page.GetByLabel("Filter Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Press("Enter"); err != nil {
 		t.Fatal(err)
@@ -350,7 +367,7 @@ func TestBuilderCreatesPage(t *testing.T) {
 	e.Login(handlertest.Admin, modeltest.Password)
 	e.Click("link", "Builder")
 	e.AtPath("/builder")
-	e.Click("link", "New page")
+	e.Click("button", "New page")
 	d := e.Page.GetByRole("dialog", playwright.PageGetByRoleOptions{Name: "New page"})
 	if err := expect.Locator(d).ToBeVisible(); err != nil {
 		t.Fatalf("the New page dialog did not open: %v", err)
@@ -363,7 +380,7 @@ func TestBuilderCreatesPage(t *testing.T) {
 		t.Fatalf("a bad identifier keeps the dialog open: %v", err)
 	}
 	e.Fill("Identifier", "noarch")
-	if _, err := e.Page.GetByLabel("Icon", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Values: &[]string{"channel"}}); err != nil {
+	if err := e.Role("radio", "Channel").Check(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Page.GetByLabel("Filter 1 column", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Values: &[]string{"subdir"}}); err != nil {

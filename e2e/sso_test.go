@@ -59,7 +59,7 @@ func TestSignInWithProvider(t *testing.T) {
 	a.See("SSO")
 	a.Go("/admin/teams")
 	a.See("Synced")
-	a.Click("link", "Members of Engineering")
+	a.Click("button", "Members of Engineering")
 	a.See("follow the group")
 	a.NotSee("Save members")
 

@@ -108,7 +108,7 @@ func selectLabel(t *testing.T, l playwright.Locator, label string) {
 // secret waits for the one token string in the notification area and returns it.
 func (e *Env) secret() string {
 	e.T.Helper()
-	box := e.Page.Locator("#notifications").GetByTestId("token-secret")
+	box := e.Page.Locator("#token-notices").GetByTestId("token-secret")
 	expectOK(e.T, expect.Locator(box).ToHaveCount(1), "one token string in the notifications")
 	expectOK(e.T, expect.Locator(box).ToBeVisible(), "token string visible")
 	s, err := box.TextContent()
@@ -154,7 +154,7 @@ func TestTokenResourceLifecycle(t *testing.T) {
 	e.Click("button", "Create")
 
 	expectOK(t, expect.Locator(dialog).ToHaveCount(0), "dialog closes after Create")
-	notes := e.Page.Locator("#notifications")
+	notes := e.Page.Locator("#token-notices")
 	expectOK(t, expect.Locator(notes).ToContainText("Token laptop created"), "created notification")
 	expectOK(t, expect.Locator(notes).ToContainText("shown only once"), "shown-once warning")
 	first := e.secret()
@@ -276,7 +276,7 @@ func TestTokenScope(t *testing.T) {
 	e.Click("button", "Create")
 
 	expectOK(t, expect.Locator(dialog).ToHaveCount(0), "dialog closes after Create")
-	notes := e.Page.Locator("#notifications")
+	notes := e.Page.Locator("#token-notices")
 	expectOK(t, expect.Locator(notes).ToContainText("Token ci created"), "created notification")
 	secret := e.secret()
 	expectOK(t, expect.Locator(notes.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Copy", Exact: playwright.Bool(true)})).ToBeVisible(), "Copy button")
@@ -284,7 +284,7 @@ func TestTokenScope(t *testing.T) {
 	row := e.Page.GetByTestId("tokens-table").Locator(`tr[data-token="ci"]`)
 	expectOK(t, expect.Locator(row).ToContainText("Scopes"), "row shows the type")
 	expectOK(t, expect.Locator(row).ToContainText("artifact:download"), "row shows the scope")
-	expectOK(t, expect.Locator(row).ToContainText("Expiring soon"), "five days left is marked")
+	expectOK(t, expect.Locator(row).ToContainText("Expires in 5 days"), "five days left is marked")
 
 	// artifact:download reaches every channel the member reads.
 	mustFetch(t, e.Srv, secret, "alpha")

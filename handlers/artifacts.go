@@ -359,8 +359,9 @@ func (h *Handlers) Upload(c echo.Context) error {
 		return perr
 	}
 	if err == nil {
-		if _, err = h.storeArtifact(c, p, st, filename, in); err == nil {
-			return h.uploaded(c, p)
+		var a *models.Artifact
+		if a, err = h.storeArtifact(c, p, st, filename, in); err == nil {
+			return h.uploaded(c, p, a)
 		}
 	}
 	status, msg := uploadFault(err)
@@ -374,12 +375,12 @@ func (h *Handlers) Upload(c echo.Context) error {
 	return h.dialog(c, status, "Upload", channels.UploadDialog(m))
 }
 
-func (h *Handlers) uploaded(c echo.Context, p place) error {
+func (h *Handlers) uploaded(c echo.Context, p place, a *models.Artifact) error {
 	to := "/channels/" + url.PathEscape(p.Ch.Name)
 	if p.Sub != nil {
 		to += "?sub=" + url.QueryEscape(p.Sub.Name)
 	}
-	return web.Redirect(c, to)
+	return h.done(c, to, "Uploaded "+a.Filename+" to "+p.Path()+" ("+a.Subdir+").")
 }
 
 // uploadFault maps an upload error to a status and message for the dialog,
@@ -406,7 +407,7 @@ func (h *Handlers) DeleteArtifactForm(c echo.Context) error {
 		return err
 	}
 	base := "/channels/" + url.PathEscape(p.Ch.Name)
-	return h.dialog(c, http.StatusOK, "Delete package", channels.ConfirmDialog(channels.Confirm{
+	return h.dialog(c, http.StatusOK, "Delete package", components.ConfirmDialog(components.Confirm{
 		ID: "delete-artifact-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + filename,
 		Message: "Conda clients will no longer find " + subdir + "/" + filename + " in " + p.Path() + ".",
 		Action:  base + "/artifacts/delete", Button: "Delete", Back: base,
@@ -427,5 +428,5 @@ func (h *Handlers) DeleteArtifact(c echo.Context) error {
 	if p.Sub != nil {
 		to += "?sub=" + url.QueryEscape(p.Sub.Name)
 	}
-	return web.Redirect(c, to)
+	return h.done(c, to, "Deleted "+c.FormValue("filename")+" from "+p.Path()+".")
 }

@@ -14,8 +14,8 @@ import (
 	"gatehouse/web"
 )
 
-// builderFilterRows is how many default filter rows the page dialog offers.
-const builderFilterRows = 3
+// opLabels are the filter operators as the Builder says them.
+var opLabels = map[string]string{access.OpContains: "contains", access.OpEq: "equals", access.OpPrefix: "starts with"}
 
 // Builder lists the catalog pages for admins to edit.
 func (h *Handlers) Builder(c echo.Context) error {
@@ -39,9 +39,12 @@ func pageForm(c echo.Context, ident, title, icon string, w access.Widget) catalo
 		icon = "page"
 	}
 	m := catalog.PageForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Identifier: ident, Title: title, Icon: icon,
-		Kind: w.Kind, Ops: access.Ops, Errors: map[string]string{}}
+		Kind: w.Kind, Errors: map[string]string{}}
+	for _, op := range access.Ops {
+		m.Ops = append(m.Ops, components.Option{Value: op, Label: opLabels[op]})
+	}
 	for _, i := range models.PageIcons {
-		m.Icons = append(m.Icons, components.Option{Value: i, Label: i, Selected: i == icon})
+		m.Icons = append(m.Icons, components.Option{Value: i, Label: titleCase(i), Selected: i == icon})
 	}
 	m.Kinds = []components.Option{
 		{Value: access.KindArtifacts, Label: "Artifacts", Selected: w.Kind == access.KindArtifacts},
@@ -53,7 +56,7 @@ func pageForm(c echo.Context, ident, title, icon string, w access.Widget) catalo
 	for _, f := range w.Filters {
 		m.Filters = append(m.Filters, catalog.FilterRow{Column: f.Column, Op: f.Op, Value: f.Value})
 	}
-	for len(m.Filters) < builderFilterRows {
+	if len(m.Filters) == 0 {
 		m.Filters = append(m.Filters, catalog.FilterRow{Op: access.OpContains})
 	}
 	if w.Sort != nil {
@@ -104,7 +107,7 @@ func (h *Handlers) CreatePage(c echo.Context) error {
 		return h.pageFormFailed(c, err, pageForm(c, c.FormValue("identifier"), title, icon, w))
 	}
 	h.audit(c, "page.create", p.Identifier, map[string]any{"title": p.Title, "locked": p.Locked, "widgets": p.Widgets, "read": models.Normalized(access.Grants{Roles: []string{access.RoleAdmin, access.RoleMember}})})
-	return web.Redirect(c, "/pages/"+p.Identifier)
+	return h.done(c, "/pages/"+p.Identifier, "Page "+p.Title+" created: Admin and Member may read it.")
 }
 
 // pageFormFailed re-renders the page dialog with what was wrong.
@@ -144,7 +147,7 @@ func (h *Handlers) UpdatePage(c echo.Context) error {
 		m.Editing = true
 		return h.pageFormFailed(c, err, m)
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	return h.done(c, "/pages/"+cp.Identifier, "Page "+title+" saved.")
 }
 
 // DeletePageForm asks before deleting a page.
@@ -160,7 +163,7 @@ func (h *Handlers) DeletePage(c echo.Context) error {
 	if err := h.deletePage(c, cp); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/builder")
+	return h.done(c, "/builder", "Page "+cp.Title+" deleted.")
 }
 
 // withFirstTable is a page's widgets with its first table replaced by w (or

@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
@@ -20,9 +23,21 @@ import (
 // rowsPerPage is how many rows a catalog table shows at once.
 const rowsPerPage = 50
 
+const navPagesKey = "gatehouse.navpages"
+
 // navPages lists the catalog pages the viewer may read, for the shell's
-// Catalog section. A failure leaves the section empty rather than the page.
+// Catalog section (and the home page: read once per request). A failure
+// leaves the section empty rather than the page.
 func (h *Handlers) navPages(c echo.Context) []layout.NavLink {
+	if got, ok := c.Get(navPagesKey).([]layout.NavLink); ok {
+		return got
+	}
+	out := h.readNavPages(c)
+	c.Set(navPagesKey, out)
+	return out
+}
+
+func (h *Handlers) readNavPages(c echo.Context) []layout.NavLink {
 	a := web.ActorOf(c)
 	if !a.SignedIn() {
 		return nil
@@ -70,13 +85,14 @@ func (h *Handlers) CatalogPage(c echo.Context) error {
 		IsAdmin: cp.Level >= access.Manage, CSRF: web.CSRFToken(c), Query: c.QueryString()}
 	saved, ok := cp.Table()
 	if !ok {
-		return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+		return h.catalogPage(c, m)
 	}
 	q := c.QueryParams()
 	req := viewFromQuery(saved.Kind, q)
 	m.HasTable = true
 	m.CanChange = access.CanChangeView(subj, cp.Read, cp.Locked)
 	m.Ignored = req.Custom && !m.CanChange
+	m.Custom = req.Custom && m.CanChange
 	eff := access.EffectiveView(saved, req, m.CanChange)
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	res, err := h.Store.TableRows(c.Request().Context(), subj, models.TableQuery{Widget: eff, Page: pageNo, PerPage: rowsPerPage})
@@ -84,7 +100,17 @@ func (h *Handlers) CatalogPage(c echo.Context) error {
 		return err
 	}
 	fillTable(&m, eff, res, q)
-	return h.page(c, http.StatusOK, cp.Title, catalog.Catalog(m))
+	return h.catalogPage(c, m)
+}
+
+// catalogPage renders a catalog page with its title, icon and lock in the
+// page header: the title appears once.
+func (h *Handlers) catalogPage(c echo.Context, m catalog.CatalogView) error {
+	s := h.shell(c, m.Title)
+	s.Heading = catalog.Heading(m)
+	return web.Render(c, http.StatusOK, templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return layout.Page(s).Render(templ.WithChildren(ctx, catalog.Catalog(m)), w)
+	}))
 }
 
 // fillTable turns the effective view and its rows into the view model.
@@ -181,7 +207,7 @@ func (h *Handlers) SaveView(c echo.Context) error {
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Widgets: &widgets}); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	return h.done(c, "/pages/"+cp.Identifier, "View saved: everyone now sees this page this way.")
 }
 
 // LockPage and UnlockPage set whether viewers may change the page's view.
@@ -193,14 +219,19 @@ func (h *Handlers) setLocked(c echo.Context, locked bool) error {
 	if _, _, err := h.updatePage(c, cp.Identifier, models.PageInput{Locked: &locked}); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	msg := cp.Title + " is unlocked: viewers may filter and hide columns again."
+	if locked {
+		msg = cp.Title + " is locked: viewers see the saved view."
+	}
+	return h.done(c, "/pages/"+cp.Identifier, msg)
 }
 
 // pagePicker builds the Permissions dialog: read-only for those who may not
 // change it, with every role, user and team to pick from for admins.
 func (h *Handlers) pagePicker(c echo.Context, cp *catalogPage, read access.Grants, errMsg string) (components.PickerProps, error) {
-	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions", Action: "/pages/" + cp.Identifier + "/permissions",
+	p := components.PickerProps{ID: "permissions-dialog", Title: "Permissions of " + cp.Title, Action: "/pages/" + cp.Identifier + "/permissions",
 		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), ReadOnly: cp.Level < access.Manage, Error: errMsg,
+		Back: "/pages/" + cp.Identifier, AccessHref: "/pages/" + cp.Identifier + "/access",
 		Levels: []components.PickerLevel{{Key: models.LevelRead, Label: "Read", Current: models.Normalized(read)}}}
 	if p.ReadOnly {
 		return p, nil
@@ -264,5 +295,5 @@ func (h *Handlers) SetPagePermissions(c echo.Context) error {
 		}
 		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(m))
 	}
-	return web.Redirect(c, "/pages/"+cp.Identifier)
+	return h.done(c, "/pages/"+cp.Identifier, "Permissions of "+cp.Title+" saved.")
 }

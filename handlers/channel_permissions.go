@@ -103,7 +103,7 @@ func (h *Handlers) SetChannelPermissions(c echo.Context) error {
 		}
 		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name), "Permissions of "+p.Ch.Name+" saved.")
 }
 
 func (h *Handlers) channelPicker(c echo.Context, p place, problem string) (components.PickerProps, error) {
@@ -119,6 +119,9 @@ func (h *Handlers) channelPicker(c echo.Context, p place, problem string) (compo
 	}
 	for _, l := range access.Levels {
 		props.Levels = append(props.Levels, components.PickerLevel{Key: l.String(), Label: l.Title(), Current: g[p.Ch.ID][l.String()]})
+	}
+	if p.Level >= access.Manage {
+		props.AccessHref = base + "/access"
 	}
 	if props.ReadOnly {
 		return props, nil

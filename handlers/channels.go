@@ -1,15 +1,19 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/views/components"
 	"gatehouse/views/pages/channels"
 	"gatehouse/web"
 )
@@ -237,17 +241,60 @@ func (h *Handlers) collectBlobs(c echo.Context, shas []string) {
 
 // ---- Pages and dialogs ----
 
-// Channels shows the channel list.
+// Channels shows the channel list, searchable, filtered by privacy and
+// sortable.
 func (h *Handlers) Channels(c echo.Context) error {
+	q := c.QueryParams()
+	search, privacy := strings.TrimSpace(q.Get("q")), q.Get("privacy")
+	sort, desc, err := listQuery(q, channelColumns)
+	if err != nil {
+		return err
+	}
+	if !web.Storable(search) || !slices.Contains([]string{"", "private", "public"}, privacy) {
+		return web.Fail(http.StatusBadRequest, "privacy must be private or public, and the search text.")
+	}
 	chs, levels, err := h.readable(c)
 	if err != nil {
 		return err
 	}
-	m := channels.ListPage{CanCreate: web.ActorOf(c).IsAdmin()}
+	m := channels.ListPage{CanCreate: web.ActorOf(c).IsAdmin(), Total: len(chs), Q: search, Privacy: privacy, Sort: sort, Desc: desc}
+	lq := strings.ToLower(search)
 	for i, ch := range chs {
-		m.Channels = append(m.Channels, channels.ChannelRow{Name: ch.Name, Description: ch.Description, Public: ch.Public, Level: levels[i].Title()})
+		if lq != "" && !contains(lq, ch.Name, ch.Description) || privacy != "" && ch.Privacy() != privacy {
+			continue
+		}
+		m.Channels = append(m.Channels, channels.ChannelRow{Name: ch.Name, Description: ch.Description, Public: ch.Public, Level: levels[i].Title(), Rank: int(levels[i])})
 	}
+	by := map[string]func(a, b channels.ChannelRow) int{
+		"name":    func(a, b channels.ChannelRow) int { return strings.Compare(a.Name, b.Name) },
+		"privacy": func(a, b channels.ChannelRow) int { return cmp.Compare(boolRank(a.Public), boolRank(b.Public)) },
+		"access":  func(a, b channels.ChannelRow) int { return cmp.Compare(a.Rank, b.Rank) },
+	}
+	order := by[cmp.Or(sort, "name")]
+	slices.SortStableFunc(m.Channels, func(a, b channels.ChannelRow) int {
+		if desc {
+			a, b = b, a
+		}
+		return cmp.Or(order(a, b), strings.Compare(a.Name, b.Name))
+	})
+	vals := url.Values{}
+	for k, v := range map[string]string{"q": search, "privacy": privacy} {
+		if v != "" {
+			vals.Set(k, v)
+		}
+	}
+	m.Headers = sortHeaders("/channels", vals, sort, desc, channelColumns)
 	return h.page(c, http.StatusOK, "Channels", channels.List(m))
+}
+
+// channelColumns are the channel list's sortable columns.
+var channelColumns = []column{{"name", "Channel"}, {"privacy", "Privacy"}, {"access", "Your access"}}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Channel shows a channel (or, with ?sub=, a subchannel) and its artifacts.
@@ -276,7 +323,7 @@ func (h *Handlers) Channel(c echo.Context) error {
 	for _, a := range arts {
 		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{
 			Filename: a.Filename, Name: a.Name, Version: a.Version, Build: a.Build, Subdir: a.Subdir, Size: a.Size,
-			SHA256: a.SHA256, Uploaded: a.CreatedAt, DownloadURL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename),
+			SHA256: a.SHA256, Uploaded: when(a.CreatedAt, h.Store.Now(), "2006-01-02 15:04"), DownloadURL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename),
 		})
 	}
 	return h.page(c, http.StatusOK, p.Path(), channels.Page(m))
@@ -295,7 +342,7 @@ func (h *Handlers) CreateChannel(c echo.Context) error {
 		m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Name: name, Description: desc, Public: privacy == "public"}
 		return h.channelFormFailed(c, err, m)
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(ch.Name))
+	return h.done(c, "/channels/"+url.PathEscape(ch.Name), "Channel "+ch.Name+" created.")
 }
 
 func (h *Handlers) channelFormFailed(c echo.Context, err error, m channels.ChannelForm) error {
@@ -322,14 +369,14 @@ func (h *Handlers) UpdateChannel(c echo.Context) error {
 		m := channels.ChannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: true, Name: p.Ch.Name, Description: desc, Public: privacy == "public"}
 		return h.channelFormFailed(c, err, m)
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name), "Channel "+p.Ch.Name+" saved.")
 }
 
 // DeleteChannelForm asks to confirm deleting a channel (manage).
 func (h *Handlers) DeleteChannelForm(c echo.Context) error {
 	p := placeOf(c)
 	base := "/channels/" + url.PathEscape(p.Ch.Name)
-	return h.dialog(c, http.StatusOK, "Delete channel", channels.ConfirmDialog(channels.Confirm{
+	return h.dialog(c, http.StatusOK, "Delete channel", components.ConfirmDialog(components.Confirm{
 		ID: "delete-channel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Ch.Name,
 		Message: "This deletes the channel, its subchannels and every package in them. Conda clients using it will stop working.",
 		Action:  base + "/delete", Button: "Delete", Back: base,
@@ -342,7 +389,7 @@ func (h *Handlers) DeleteChannel(c echo.Context) error {
 	if err := h.deleteChannel(c, p.Ch); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/channels")
+	return h.done(c, "/channels", "Channel "+p.Ch.Name+" deleted.")
 }
 
 // NewSubchannelForm opens the new subchannel dialog (manage).
@@ -364,14 +411,14 @@ func (h *Handlers) CreateSubchannel(c echo.Context) error {
 		m := channels.SubchannelForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: p.Ch.Name, Name: name, Errors: fields, Error: banner}
 		return h.dialog(c, http.StatusUnprocessableEntity, "New subchannel", channels.SubchannelDialog(m))
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name)+"?sub="+url.QueryEscape(sub.Name))
+	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name)+"?sub="+url.QueryEscape(sub.Name), "Subchannel "+p.Ch.Name+"/"+sub.Name+" created.")
 }
 
 // DeleteSubchannelForm asks to confirm deleting a subchannel (manage).
 func (h *Handlers) DeleteSubchannelForm(c echo.Context) error {
 	p := placeOf(c)
 	base := "/channels/" + url.PathEscape(p.Ch.Name)
-	return h.dialog(c, http.StatusOK, "Delete subchannel", channels.ConfirmDialog(channels.Confirm{
+	return h.dialog(c, http.StatusOK, "Delete subchannel", components.ConfirmDialog(components.Confirm{
 		ID: "delete-subchannel-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete " + p.Path(),
 		Message: "This deletes the subchannel and every package in it.",
 		Action:  base + "/subchannels/" + url.PathEscape(p.SubName()) + "/delete", Button: "Delete", Back: base,
@@ -384,5 +431,5 @@ func (h *Handlers) DeleteSubchannel(c echo.Context) error {
 	if err := h.deleteSubchannel(c, p); err != nil {
 		return err
 	}
-	return web.Redirect(c, "/channels/"+url.PathEscape(p.Ch.Name))
+	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name), "Subchannel "+p.Path()+" deleted.")
 }

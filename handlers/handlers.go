@@ -38,6 +38,11 @@ type Handlers struct {
 	Guesses, Spray *web.Throttle
 	// TokenFailures bounds how fast one address may send unknown tokens.
 	TokenFailures *web.FailureLimit
+	// LeakReports limits reports of leaked tokens per address (every
+	// report spends one).
+	LeakReports *web.FailureLimit
+	// Flash carries a confirmation across a redirect.
+	Flash *web.Flash
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    blobs.Store
 	Repodata *RepodataCache
@@ -65,6 +70,8 @@ func (h *Handlers) shell(c echo.Context, title string) layout.Shell {
 		Pages:   h.navPages(c),
 		CSS:     h.Assets.URL("css/app.css"),
 		JS:      []string{h.Assets.URL("js/htmx.min.js"), h.Assets.URL("js/app.js")},
+		Alerts:  h.alerts(c),
+		Flash:   h.Flash.Take(c),
 	}
 }
 
@@ -73,11 +80,20 @@ func (h *Handlers) page(c echo.Context, status int, title string, body templ.Com
 	return web.Render(c, status, h.inShell(c, title, body))
 }
 
-// inShell wraps body in the layout.
+// inShell wraps body in the layout. The shell is built now, before
+// anything is written: taking the flash clears its cookie.
 func (h *Handlers) inShell(c echo.Context, title string, body templ.Component) templ.Component {
+	s := h.shell(c, title)
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		return layout.Page(h.shell(c, title)).Render(templ.WithChildren(ctx, body), w)
+		return layout.Page(s).Render(templ.WithChildren(ctx, body), w)
 	})
+}
+
+// done answers a change that worked: a confirmation for the next page,
+// then the redirect there.
+func (h *Handlers) done(c echo.Context, to, msg string) error {
+	h.Flash.Set(c, msg)
+	return web.Redirect(c, to)
 }
 
 // dialog renders a dialog: alone for htmx, inside the shell for a plain

@@ -33,10 +33,11 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
 		"POST /channels/:name/upload":        uploadLimit,
 		"POST /api/channels/:name/artifacts": uploadLimit,
+		"POST /api/tokens/revoke":            passThrough, // reads what it needs itself
 	}))
-	e.Use(h.loadActor)
+	e.Use(h.unlessCrossSite(h.loadActor))
 	e.Use(h.authorize)
-	e.Use(web.RefuseUnstorableBody)
+	e.Use(h.unlessCrossSite(web.RefuseUnstorableBody))
 	e.Use(web.CSRF(h.Cfg.SecureCookies, skipCSRF))
 
 	h.rules = map[string]Rule{}
@@ -52,10 +53,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Single sign-on (404 when off): off to the identity provider and back.
 	r.GET("/auth/oidc/login", h.SSOLogin, public)
 	r.GET("/auth/oidc/callback", h.SSOCallback, public)
+	// Reports of leaked token strings (spec §14): anyone, from anywhere.
+	r.POST("/api/tokens/revoke", h.APIRevokeLeaked, crossSite)
 
 	// People: any signed-in user.
 	r.GET("/", h.Home, signedIn)
 	r.POST("/logout", h.Logout, signedIn)
+	r.POST("/notices/:id/dismiss", h.DismissNotice, signedIn)
 
 	// Tokens: everyone manages their own; admins see and delete anyone's.
 	r.GET("/tokens", h.TokensPage, signedIn)
@@ -79,6 +83,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/admin/teams/:id/members", h.SetMembers, adminOnly)
 	r.GET("/admin/roles", h.Roles, adminOnly)
 	r.POST("/admin/roles", h.CreateRole, adminOnly)
+	r.GET("/admin/roles/:id/delete", h.DeleteRoleForm, adminOnly)
 	r.POST("/admin/roles/:id/delete", h.DeleteRole, adminOnly)
 	r.GET("/admin/settings", h.Settings, adminOnly)
 	r.POST("/admin/settings", h.SaveSettings, adminOnly)
@@ -99,6 +104,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannelForm, onSubchannel("name", "sub", manage))
 	r.POST("/channels/:name/subchannels/:sub/delete", h.DeleteSubchannel, onSubchannel("name", "sub", manage))
 	r.GET("/channels/:name/permissions", h.ChannelPermissionsForm, onChannel("name", read))
+	r.GET("/channels/:name/access", h.WhoHasAccess, onChannel("name", manage))
 	r.POST("/channels/:name/permissions", h.SetChannelPermissions, onChannel("name", manage))
 	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
 	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
@@ -114,6 +120,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// changes need manage, which only admins hold.
 	r.GET("/pages/:identifier", h.CatalogPage, onPage("identifier", read))
 	r.GET("/pages/:identifier/permissions", h.PagePermissionsDialog, onPage("identifier", read))
+	r.GET("/pages/:identifier/access", h.WhoHasAccess, onPage("identifier", read))
 	r.POST("/pages/:identifier/permissions", h.SetPagePermissions, onPage("identifier", manage))
 	r.POST("/pages/:identifier/view", h.SaveView, onPage("identifier", manage))
 	r.POST("/pages/:identifier/lock", h.LockPage, onPage("identifier", manage))
@@ -162,6 +169,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.DELETE("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact, subchannelAPI("name", "sub", "artifact:delete", manage))
 	r.GET("/api/channels/:name/permissions", h.APIChannelPermissions, channelAPI("name", "channel:view", read))
 	r.PATCH("/api/channels/:name/permissions", h.APIPatchChannelPermissions, channelAPI("name", "channel:edit", manage))
+	// Who has access (spec §14): the people behind the grants, for managers.
+	r.GET("/api/channels/:name/access", h.APIWhoHasAccess, channelAPI("name", "channel:edit", manage))
 
 	// Catalog pages, Port's wire format (spec §6).
 	r.GET("/v1/pages", h.APIPages, api("page:view", read))
@@ -171,6 +180,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.DELETE("/v1/pages/:identifier", h.APIDeletePage, pageAPI("identifier", "page:edit", manage))
 	r.GET("/v1/pages/:identifier/permissions", h.APIPagePermissions, pageAPI("identifier", "page:view", read))
 	r.PATCH("/v1/pages/:identifier/permissions", h.APIUpdatePagePermissions, pageAPI("identifier", "page:edit", manage))
+	// Who reads a page (spec §14): for anyone who may see its permissions.
+	r.GET("/v1/pages/:identifier/readers", h.APIWhoHasAccess, pageAPI("identifier", "page:view", read))
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add
@@ -181,8 +192,12 @@ func skipCSRF(c echo.Context) bool {
 	r := c.Request()
 	rule := ruleOf(c)
 	return r.Header.Get("Authorization") != "" || r.Header.Get("X-Auth") != "" || c.Get(pathTokenKey) != nil ||
-		rule.Within || rule.Anonymous // the conda protocol only reads, and clients keep no cookies
+		rule.Within || rule.Anonymous || // the conda protocol only reads, and clients keep no cookies
+		rule.CrossSite // leak reports read no session
 }
+
+// passThrough leaves a request as it is.
+func passThrough(next echo.HandlerFunc) echo.HandlerFunc { return next }
 
 // bodyLimits caps every request body before anything reads it: the routes
 // named in special get their own limit, the JSON API 1 MiB, forms 64 KiB.

@@ -32,6 +32,9 @@ type Rule struct {
 	// serve people who are not signed in too (the conda protocol, for
 	// public channels).
 	Public, Anonymous bool
+	// CrossSite routes are public and called from anywhere: no session or
+	// token is read and no CSRF token asked (reporting leaked tokens).
+	CrossSite bool
 }
 
 // The rules routes.go declares.
@@ -42,7 +45,23 @@ var (
 	signedIn = Rule{On: access.OnSystem, Level: access.Read}
 	// adminOnly is a page for admins.
 	adminOnly = Rule{On: access.OnSystem, Level: access.Manage}
+	// crossSite needs nobody and reads no credentials at all.
+	crossSite = Rule{Public: true, CrossSite: true}
 )
+
+// unlessCrossSite runs mw except on CrossSite routes, which must answer the
+// same whatever credentials come with them.
+func (h *Handlers) unlessCrossSite(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		with := mw(next)
+		return func(c echo.Context) error {
+			if h.rules[c.Request().Method+" "+c.Path()].CrossSite {
+				return next(c)
+			}
+			return with(c)
+		}
+	}
+}
 
 // api is a JSON endpoint on no one channel or page.
 func api(scope string, need access.Level) Rule {

@@ -72,6 +72,9 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 			return nil, err
 		}
 	}
+	// Leak reports: thirty at once, then one every two seconds, per address.
+	h.LeakReports = web.NewFailureLimit(0.5, leakBurst)
+	h.Flash = web.NewFlash(key, cfg.SecureCookies)
 	go h.sweepEvery(ctx, cfg.SweepInterval, cfg.SweepGrace)
 	return h, nil
 }

@@ -2,14 +2,18 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
+	"gatehouse/models/access"
 	"gatehouse/views/components"
 	"gatehouse/views/pages/admin"
 	"gatehouse/web"
@@ -29,16 +33,47 @@ func (h *Handlers) teamJSON(t *models.Team) TeamJSON {
 	return TeamJSON{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails(), Synced: len(h.syncedFrom(t.Name)) > 0}
 }
 
-// Teams shows the Teams page.
+// teamColumns are the Teams page's sortable columns.
+var teamColumns = []column{{"name", "Team"}, {"members", "Members"}}
+
+// Teams shows the Teams page, searchable by name, description or member,
+// sortable by name or size.
 func (h *Handlers) Teams(c echo.Context) error {
+	q := c.QueryParams()
+	search := strings.TrimSpace(q.Get("q"))
+	sort, desc, err := listQuery(q, teamColumns)
+	if err != nil {
+		return err
+	}
+	if !web.Storable(search) {
+		return web.Fail(http.StatusBadRequest, "The search must be text.")
+	}
 	teams, err := h.Store.Teams(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	m := admin.TeamsPage{}
+	m := admin.TeamsPage{Total: len(teams), Q: search, Sort: sort, Desc: desc}
+	lq := strings.ToLower(search)
 	for _, t := range teams {
+		if lq != "" && !contains(lq, append([]string{t.Name, t.Description}, t.MemberEmails()...)...) {
+			continue
+		}
 		m.Teams = append(m.Teams, admin.TeamRow{ID: t.ID, Name: t.Name, Description: t.Description, Members: t.MemberEmails(), SyncedFrom: h.syncedFrom(t.Name)})
 	}
+	slices.SortStableFunc(m.Teams, func(a, b admin.TeamRow) int {
+		if desc {
+			a, b = b, a
+		}
+		if sort == "members" {
+			return cmp.Or(cmp.Compare(len(a.Members), len(b.Members)), strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)))
+		}
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	vals := url.Values{}
+	if search != "" {
+		vals.Set("q", search)
+	}
+	m.Headers = sortHeaders("/admin/teams", vals, sort, desc, teamColumns)
 	return h.page(c, http.StatusOK, "Teams", admin.Teams(m))
 }
 
@@ -60,19 +95,21 @@ func (h *Handlers) CreateTeam(c echo.Context) error {
 		return h.dialog(c, http.StatusUnprocessableEntity, "New team", admin.TeamDialog(m))
 	}
 	h.audit(c, "team.create", t.Name, nil)
-	return web.Redirect(c, "/admin/teams")
+	return h.done(c, "/admin/teams", "Team "+t.Name+" created.")
 }
 
 // MembersForm opens the team members dialog.
 func (h *Handlers) MembersForm(c echo.Context) error {
-	m, err := h.membersForm(c)
+	m, err := h.membersForm(c, nil, "")
 	if err != nil {
 		return err
 	}
 	return h.dialog(c, http.StatusOK, "Team members", admin.MembersDialog(m))
 }
 
-func (h *Handlers) membersForm(c echo.Context) (admin.MembersForm, error) {
+// membersForm builds the members dialog: the permissions picker with one
+// list, or for a synced team that list alone, with why it cannot change.
+func (h *Handlers) membersForm(c echo.Context, chosen []string, problem string) (admin.MembersForm, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return admin.MembersForm{}, err
@@ -81,34 +118,47 @@ func (h *Handlers) membersForm(c echo.Context) (admin.MembersForm, error) {
 	if err != nil {
 		return admin.MembersForm{}, err
 	}
+	if chosen == nil {
+		chosen = t.MemberEmails()
+	}
+	p := components.PickerProps{ID: "members-dialog", Title: "Members of " + t.Name, Action: fmt.Sprintf("/admin/teams/%d/members", t.ID),
+		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), Back: "/admin/teams", Error: problem, Search: "Search people",
+		Levels: []components.PickerLevel{{Key: "members", Label: "Members", List: "Members of " + t.Name, Current: access.Grants{Users: chosen}}}}
+	if err := h.refuseSynced(t.Name); err != nil {
+		p.ReadOnly, p.Note = true, err.Error() // shown, not editable
+		return admin.MembersForm{Picker: p, Synced: true}, nil
+	}
 	users, err := h.Store.Users(c.Request().Context())
 	if err != nil {
 		return admin.MembersForm{}, err
 	}
-	m := admin.MembersForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name}
-	members := t.MemberEmails()
-	if err := h.refuseSynced(t.Name); err != nil {
-		m.Synced, m.Error, m.Members = true, err.Error(), members // shown, not editable
-		return m, nil
-	}
 	for _, u := range users {
-		m.Users = append(m.Users, components.Option{Value: u.Email, Label: u.Email, Selected: slices.Contains(members, u.Email)})
+		p.Options.Users = append(p.Options.Users, u.Email)
 	}
-	return m, nil
+	return admin.MembersForm{Picker: p}, nil
 }
 
-// SetMembers handles the team members dialog.
+// SetMembers handles the team members dialog: the picker's list (or, from
+// a plain form, the "members" values) becomes the team's members.
 func (h *Handlers) SetMembers(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	if err := h.setMembers(c, id, formValues(c, "members")); err != nil {
+	emails := formValues(c, "members")
+	if len(formValues(c, "levels")) > 0 {
+		patch, err := pickerPatch(c, []string{"members"})
+		if err != nil {
+			return err
+		}
+		emails = *patch["members"].Users
+	}
+	if err := h.setMembers(c, id, emails); err != nil {
 		_, banner, err := formFault(err)
 		if err != nil {
 			return err
 		}
-		m, ferr := h.membersForm(c)
+		m, ferr := h.membersForm(c, emails, banner)
 		if ferr != nil {
 			return ferr
 		}
@@ -116,10 +166,13 @@ func (h *Handlers) SetMembers(c echo.Context) error {
 		if m.Synced {
 			status = http.StatusConflict
 		}
-		m.Error = banner
 		return h.dialog(c, status, "Team members", admin.MembersDialog(m))
 	}
-	return web.Redirect(c, "/admin/teams")
+	t, err := h.Store.Team(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return h.done(c, "/admin/teams", "Members of "+t.Name+" saved.")
 }
 
 func (h *Handlers) setMembers(c echo.Context, id uint, emails []string) error {

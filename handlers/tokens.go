@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -24,34 +25,44 @@ func (h *Handlers) visibleTokens(c echo.Context) ([]models.Token, error) {
 	return h.Store.Tokens(c.Request().Context(), owner)
 }
 
-// expiringSoon is how close an expiry must be to be marked "expiring soon".
-const expiringSoon = 7 * 24 * time.Hour
-
-// tokenList builds the token table for the actor: their own tokens, or
-// everyone's for admins.
-func (h *Handlers) tokenList(c echo.Context) (tokens.List, error) {
+// tokenList builds the token table for the actor — their own tokens, or
+// everyone's for admins — narrowed and ordered by q.
+func (h *Handlers) tokenList(c echo.Context, q tokenQuery) (tokens.List, error) {
 	ts, err := h.visibleTokens(c)
 	if err != nil {
 		return tokens.List{}, err
 	}
 	a := web.ActorOf(c)
 	now := h.Store.Now()
-	l := tokens.List{ShowOwner: a.IsAdmin()}
+	l := tokens.List{ShowOwner: a.IsAdmin(), Total: len(ts),
+		Filters: tokens.Filters{Q: q.Q, Owner: q.Owner, Type: q.Type, Expiring: q.Expiring, Sort: q.Sort, Desc: q.Desc}}
 	for i := range ts {
-		t := &ts[i]
-		r := tokens.Row{ID: t.ID, Name: t.Name, Description: t.Description, Hint: t.Hint, Type: kindTitle(t.Kind),
-			Grants: grantLines(t.Grant()), Created: t.CreatedAt.UTC().Format(time.DateOnly), Expires: t.ExpiryDate(),
-			Expired: t.Expired(now), ExpiringSoon: !t.Expired(now) && t.ExpiresAt.Sub(now) < expiringSoon,
-			CanEdit: t.UserID == a.User.ID, CanDelete: true}
-		if t.User != nil {
-			r.Owner = t.User.Email
+		if o := ownerOf(&ts[i]); l.ShowOwner && (len(l.Filters.Owners) == 0 || l.Filters.Owners[len(l.Filters.Owners)-1] != o) {
+			l.Filters.Owners = append(l.Filters.Owners, o) // tokens come ordered by owner
 		}
-		if t.LastUsedAt != nil {
-			r.LastUsed = t.LastUsedAt.UTC().Format("2006-01-02 15:04")
-		}
-		l.Rows = append(l.Rows, r)
 	}
+	ts = q.apply(ts, now)
+	for i := range ts {
+		l.Rows = append(l.Rows, tokenRow(&ts[i], a, now))
+	}
+	l.Headers = sortHeaders("/tokens", q.values(), q.Sort, q.Desc, tokenColumns)
 	return l, nil
+}
+
+// tokenRow is one token as the table shows it.
+func tokenRow(t *models.Token, a *web.Actor, now time.Time) tokens.Row {
+	r := tokens.Row{ID: t.ID, Name: t.Name, Description: t.Description, Hint: t.Hint, Type: kindTitle(t.Kind),
+		Grants: grantLines(t.Grant()), Owner: ownerOf(t),
+		Created: when(t.CreatedAt, now, time.DateOnly), Expires: when(t.ExpiresAt.Add(-24*time.Hour), now, time.DateOnly),
+		Expiry: expiryPhrase(t.ExpiresAt, now), Expired: t.Expired(now),
+		ExpiringSoon: !t.Expired(now) && t.ExpiresAt.Sub(now) <= ownerNotice,
+		CanEdit:      t.UserID == a.User.ID, CanDelete: true}
+	// The last day is shown as a date; how far off counts to its end.
+	r.Expires.Rel = relative(t.ExpiresAt, now)
+	if t.LastUsedAt != nil {
+		r.LastUsed = when(*t.LastUsedAt, now, "2006-01-02 15:04")
+	}
+	return r
 }
 
 func kindTitle(kind string) string {
@@ -70,9 +81,20 @@ func grantLines(g access.TokenGrant) []string {
 	return out
 }
 
+func ownerOf(t *models.Token) string {
+	if t.User == nil {
+		return ""
+	}
+	return t.User.Email
+}
+
 // TokensPage shows the Tokens page.
 func (h *Handlers) TokensPage(c echo.Context) error {
-	l, err := h.tokenList(c)
+	q, err := readTokenQuery(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	l, err := h.tokenList(c, q)
 	if err != nil {
 		return err
 	}
@@ -85,13 +107,30 @@ func (h *Handlers) tokenForm(c echo.Context) (tokens.Form, error) {
 	if err != nil {
 		return tokens.Form{}, err
 	}
+	min, max, err := h.dateBounds(c)
+	if err != nil {
+		return tokens.Form{}, err
+	}
 	m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Type: string(access.KindResources), Channels: chans,
-		MinDate: h.Store.Now().UTC().Format(time.DateOnly), Errors: map[string]string{},
+		MinDate: min, MaxDate: max, Errors: map[string]string{},
 		ExpiresOn: h.Store.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)}
+	if m.ExpiresOn > max {
+		m.ExpiresOn = max
+	}
+	// Scopes the person cannot grant are shown disabled, with the reason.
+	a := web.ActorOf(c)
+	held, err := h.Store.TokenHoldings(c.Request().Context(), a.User, access.TokenGrant{Scopes: []string{"channel:view"}})
+	if err != nil {
+		return tokens.Form{}, err
+	}
 	for _, cat := range access.Categories() {
 		g := tokens.ScopeGroup{Name: cat.Name}
 		for _, s := range cat.Scopes {
-			g.Scopes = append(g.Scopes, tokens.ScopeBox{Name: s.Name, Level: s.Level.Title()})
+			box := tokens.ScopeBox{Name: s.Name, Level: s.Level.Title(), Description: s.Description()}
+			if missing := access.Missing(access.TokenGrant{Scopes: []string{s.Name}}, held); len(missing) > 0 {
+				box.Missing = "You cannot grant it: " + reasonOf(missing[0]) + "."
+			}
+			g.Scopes = append(g.Scopes, box)
 		}
 		m.Groups = append(m.Groups, g)
 	}
@@ -99,9 +138,29 @@ func (h *Handlers) tokenForm(c echo.Context) (tokens.Form, error) {
 	return m, nil
 }
 
-// channelChoices lists "chan" and "chan/sub" for every channel the actor can read.
-func (h *Handlers) channelChoices(c echo.Context) ([]string, error) {
-	chans, _, err := h.readable(c)
+// reasonOf is the parenthesised reason of one of access.Missing's lines.
+func reasonOf(line string) string {
+	if i := strings.Index(line, "("); i >= 0 {
+		return strings.TrimSuffix(line[i+1:], ")")
+	}
+	return line
+}
+
+// dateBounds are the first and last expiration dates a token may be given
+// today: today, and today plus the maximum lifetime.
+func (h *Handlers) dateBounds(c echo.Context) (min, max string, err error) {
+	set, err := h.Store.Settings(c.Request().Context())
+	if err != nil {
+		return "", "", err
+	}
+	today := h.Store.Now().UTC()
+	return today.Format(time.DateOnly), today.AddDate(0, 0, set.MaxTokenLifetimeDays).Format(time.DateOnly), nil
+}
+
+// channelChoices lists "chan" and "chan/sub" for every channel the actor
+// can read, with the level they hold there (subchannels share it).
+func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error) {
+	chans, levels, err := h.readable(c)
 	if err != nil || len(chans) == 0 {
 		return nil, err
 	}
@@ -109,12 +168,15 @@ func (h *Handlers) channelChoices(c echo.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, ch := range chans {
-		out = append(out, ch.Name)
+	var out []tokens.ChannelChoice
+	for i, ch := range chans {
+		choice := func(path string) tokens.ChannelChoice {
+			return tokens.ChannelChoice{Path: path, Held: int(levels[i]), Name: levels[i].String()}
+		}
+		out = append(out, choice(ch.Name))
 		for _, s := range subs {
 			if s.ChannelID == ch.ID {
-				out = append(out, ch.Name+"/"+s.Name)
+				out = append(out, choice(ch.Name+"/"+s.Name))
 			}
 		}
 	}
@@ -167,7 +229,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		var t *models.Token
 		var secret string
 		if t, secret, err = h.createToken(c, in); err == nil {
-			return h.tokenDone(c, &tokens.Created{Name: t.Name, Secret: secret, CondaLines: h.condaLines(c, t, secret)}, "")
+			return h.tokenDone(c, &tokens.Created{ID: t.ID, Name: t.Name, Secret: secret, CondaLines: h.condaLines(c, t, secret)}, 0, "")
 		}
 	}
 	fields, banner, ferr := formFault(err)
@@ -241,11 +303,11 @@ func fieldOfGrant(g access.TokenGrant) string {
 }
 
 // condaLines are the ready-made conda commands of a resource token.
-func (h *Handlers) condaLines(c echo.Context, t *models.Token, secret string) []string {
+func (h *Handlers) condaLines(c echo.Context, t *models.Token, secret string) []tokens.CondaLine {
 	g := t.Grant()
-	var out []string
+	var out []tokens.CondaLine
 	for _, r := range g.Resources {
-		line := "conda config --add channels " + h.baseURL(c) + "/t/" + secret + "/api/repo/" + r.Path()
+		line := tokens.CondaLine{Channel: r.Path(), Line: "conda config --add channels " + h.baseURL(c) + "/t/" + secret + "/api/repo/" + r.Path()}
 		if !slices.Contains(out, line) {
 			out = append(out, line)
 		}
@@ -254,19 +316,25 @@ func (h *Handlers) condaLines(c echo.Context, t *models.Token, secret string) []
 }
 
 // tokenDone answers a successful Create, Edit or Delete: for htmx the
-// refreshed list, the dialog closed and a notification (with the string,
-// once); without script the Tokens page with the string on it. Neither may
-// be cached, and the string is never put in a redirect.
-func (h *Handlers) tokenDone(c echo.Context, created *tokens.Created, notice string) error {
+// refreshed list (with the filters the page had), the dialog closed and a
+// notification above the table (with the string, once) — and gone, the
+// token whose earlier string stopped working, taken off the page; without
+// script the Tokens page with the string on it. Neither may be cached, and
+// the string is never put in a redirect.
+func (h *Handlers) tokenDone(c echo.Context, created *tokens.Created, gone uint, notice string) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	l, err := h.tokenList(c)
+	var q tokenQuery
+	if u, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && u.Path == "/tokens" {
+		q, _ = readTokenQuery(u.Query()) // a bad filter shows the whole list
+	}
+	l, err := h.tokenList(c, q)
 	if err != nil {
 		return err
 	}
 	if web.IsHTMX(c) {
 		c.Response().Header().Set("HX-Retarget", "#token-list")
 		c.Response().Header().Set("HX-Reswap", "outerHTML")
-		return web.Render(c, http.StatusOK, tokens.CreatedResponse(l, created, notice))
+		return web.Render(c, http.StatusOK, tokens.CreatedResponse(l, created, gone, notice))
 	}
 	if created == nil {
 		return web.Redirect(c, "/tokens")
@@ -304,8 +372,12 @@ func (h *Handlers) EditTokenForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	min, max, err := h.dateBounds(c)
+	if err != nil {
+		return err
+	}
 	m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: t.Name, Description: t.Description,
-		ExpiresOn: t.ExpiryDate(), MinDate: h.Store.Now().UTC().Format(time.DateOnly), Errors: map[string]string{}}
+		ExpiresOn: t.ExpiryDate(), MinDate: min, MaxDate: max, Errors: map[string]string{}}
 	return h.dialog(c, http.StatusOK, "Edit token", tokens.TokenDialog(m))
 }
 
@@ -323,14 +395,18 @@ func (h *Handlers) EditToken(c echo.Context) error {
 		if ferr != nil {
 			return ferr
 		}
+		min, max, berr := h.dateBounds(c)
+		if berr != nil {
+			return berr
+		}
 		m := tokens.Form{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), ID: t.ID, Name: name, Description: desc, ExpiresOn: exp,
-			MinDate: h.Store.Now().UTC().Format(time.DateOnly), Reissue: reissue, Errors: fields, Error: banner}
+			MinDate: min, MaxDate: max, Reissue: reissue, Errors: fields, Error: banner}
 		return h.dialog(c, http.StatusUnprocessableEntity, "Edit token", tokens.TokenDialog(m))
 	}
 	if secret != "" {
-		return h.tokenDone(c, &tokens.Created{Name: after.Name, Secret: secret, Reissued: true, CondaLines: h.condaLines(c, after, secret)}, "")
+		return h.tokenDone(c, &tokens.Created{ID: after.ID, Name: after.Name, Secret: secret, Reissued: true, CondaLines: h.condaLines(c, after, secret)}, after.ID, "")
 	}
-	return h.tokenDone(c, nil, "Token "+after.Name+" saved.")
+	return h.tokenDone(c, nil, 0, "Token "+after.Name+" saved.")
 }
 
 // editToken stores an edit of one of the actor's tokens and audits it. A
@@ -396,7 +472,7 @@ func (h *Handlers) DeleteToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.tokenDone(c, nil, "Token "+t.Name+" deleted.")
+	return h.tokenDone(c, nil, t.ID, "Token "+t.Name+" deleted.")
 }
 
 func (h *Handlers) deleteToken(c echo.Context) (*models.Token, error) {

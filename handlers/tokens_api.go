@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,10 +24,13 @@ type TokenJSON struct {
 	Scopes      []string       `json:"scopes"`
 	ExpiresAt   string         `json:"expires_at"`
 	Expired     bool           `json:"expired"`
-	Hint        string         `json:"hint"`
-	CreatedAt   time.Time      `json:"created_at"`
-	LastUsedAt  *time.Time     `json:"last_used_at"`
-	Secret      string         `json:"secret,omitempty"`
+	// ExpiresInDays counts the days to the last day: 0 on it, negative
+	// once the token has expired.
+	ExpiresInDays int        `json:"expires_in_days"`
+	Hint          string     `json:"hint"`
+	CreatedAt     time.Time  `json:"created_at"`
+	LastUsedAt    *time.Time `json:"last_used_at"`
+	Secret        string     `json:"secret,omitempty"`
 }
 
 // ResourceJSON is one resource of a token: {"channel": "c" or "c/sub", "level"}.
@@ -39,7 +43,7 @@ type ResourceJSON struct {
 func (h *Handlers) tokenJSON(t *models.Token, secret string) TokenJSON {
 	g := t.Grant()
 	out := TokenJSON{ID: t.ID, Name: t.Name, Description: t.Description, Type: t.Kind, Scopes: g.Scopes, Resources: []ResourceJSON{},
-		ExpiresAt: t.ExpiryDate(), Expired: t.Expired(h.Store.Now()), Hint: t.Hint, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Secret: secret}
+		ExpiresAt: t.ExpiryDate(), Expired: t.Expired(h.Store.Now()), ExpiresInDays: daysLeft(t.ExpiresAt, h.Store.Now()), Hint: t.Hint, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, Secret: secret}
 	if out.Scopes == nil {
 		out.Scopes = []string{}
 	}
@@ -52,15 +56,27 @@ func (h *Handlers) tokenJSON(t *models.Token, secret string) TokenJSON {
 	return out
 }
 
-// APITokens lists the caller's tokens (everyone's for admins).
+// APITokens lists the caller's tokens (everyone's for admins);
+// ?expiring_within=7d keeps those that still work but expire within that
+// time (spec §14).
 func (h *Handlers) APITokens(c echo.Context) error {
+	var within time.Duration
+	if v, set := c.QueryParams()["expiring_within"]; set {
+		var err error
+		if within, err = parseWithin(strings.TrimSpace(v[0])); err != nil {
+			return err
+		}
+	}
 	ts, err := h.visibleTokens(c)
 	if err != nil {
 		return err
 	}
-	out := make([]TokenJSON, len(ts))
+	now := h.Store.Now()
+	out := make([]TokenJSON, 0, len(ts))
 	for i := range ts {
-		out[i] = h.tokenJSON(&ts[i], "")
+		if within == 0 || expiresWithin(&ts[i], now, within) {
+			out = append(out, h.tokenJSON(&ts[i], ""))
+		}
 	}
 	return ok(c, http.StatusOK, "tokens", out)
 }
@@ -149,17 +165,18 @@ func (h *Handlers) APIDeleteToken(c echo.Context) error {
 
 // ScopeJSON is one scope of the catalog.
 type ScopeJSON struct {
-	Scope     string `json:"scope"`
-	Category  string `json:"category"`
-	Level     string `json:"level"`
-	Gatehouse bool   `json:"gatehouse,omitempty"`
+	Scope       string `json:"scope"`
+	Category    string `json:"category"`
+	Level       string `json:"level"`
+	Description string `json:"description"`
+	Gatehouse   bool   `json:"gatehouse,omitempty"`
 }
 
 // APIScopes serves the scope catalog.
 func (h *Handlers) APIScopes(c echo.Context) error {
 	out := make([]ScopeJSON, len(access.Catalog))
 	for i, s := range access.Catalog {
-		out[i] = ScopeJSON{Scope: s.Name, Category: s.Category, Level: s.Level.String(), Gatehouse: s.Gatehouse}
+		out[i] = ScopeJSON{Scope: s.Name, Category: s.Category, Level: s.Level.String(), Description: s.Description(), Gatehouse: s.Gatehouse}
 	}
 	return ok(c, http.StatusOK, "scopes", out)
 }

@@ -339,7 +339,7 @@ func TestTokensPage(t *testing.T) {
 			if res.StatusCode != 200 || secret == "" || res.Header.Get("HX-Retarget") != "#token-list" {
 				t.Fatalf("create: %d %v %s", res.StatusCode, res.Header, res.Body)
 			}
-			for _, want := range []string{`hx-swap-oob="beforeend"`, ">Copy<", "conda config --add channels " + srv.URL + "/t/" + secret + "/api/repo/alpha",
+			for _, want := range []string{`<div id="token-notices" hx-swap-oob="afterbegin">`, ">Copy<", "conda config --add channels " + srv.URL + "/t/" + secret + "/api/repo/alpha",
 				"/t/" + secret + "/api/repo/alpha/beta", `id="token-list"`, "laptop"} {
 				if !strings.Contains(res.Body, want) {
 					t.Errorf("create response lacks %q", want)
@@ -426,8 +426,8 @@ func TestTokenListMarksExpiryAndLastUse(t *testing.T) {
 	}
 	adm := srv.AsAdmin()
 	page := adm.Get("/tokens")
-	if !strings.Contains(page.Body, "Expiring soon") || !strings.Contains(page.Body, "Never") {
-		t.Errorf("no expiring-soon badge or never-used mark")
+	if !strings.Contains(page.Body, "Expires in 3 days") || !strings.Contains(page.Body, "Never") {
+		t.Errorf("no \"Expires in 3 days\" badge or never-used mark")
 	}
 	if res := withToken(srv, secret).Get("/api/tokens"); res.StatusCode != 200 {
 		t.Fatal(res.StatusCode)

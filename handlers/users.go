@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"cmp"
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,26 +35,70 @@ func userJSON(u *models.User) UserJSON {
 		SSO: u.FromSSO(), LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt}
 }
 
-// Users shows the Users page.
+// userColumns are the Users page's sortable columns.
+var userColumns = []column{{"email", "Email"}, {"status", "Status"}}
+
+// Users shows the Users page: searchable by email or team, filtered by
+// role and status, sortable.
 func (h *Handlers) Users(c echo.Context) error {
-	users, err := h.Store.Users(c.Request().Context())
+	q := c.QueryParams()
+	m := admin.UsersPage{Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Status: q.Get("status")}
+	var err error
+	if m.Sort, m.Desc, err = listQuery(q, userColumns); err != nil {
+		return err
+	}
+	if !web.Storable(m.Q) || !web.Storable(m.Role) || !slices.Contains([]string{"", "active", "disabled"}, m.Status) {
+		return web.Fail(http.StatusBadRequest, "status must be active or disabled, and the search text.")
+	}
+	ctx := c.Request().Context()
+	users, err := h.Store.Users(ctx)
 	if err != nil {
 		return err
 	}
-	m := admin.UsersPage{}
-	for _, u := range users {
-		m.Users = append(m.Users, admin.UserRow{ID: u.ID, Email: u.Email, Roles: u.RoleNames(), Teams: u.TeamNames(), Disabled: u.Disabled,
-			SSO: u.FromSSO(), LastSignIn: lastSignIn(u.LastSignInAt)})
+	roles, err := h.Store.Roles(ctx)
+	if err != nil {
+		return err
 	}
+	for _, r := range roles {
+		m.Roles = append(m.Roles, r.Name)
+	}
+	m.Total = len(users)
+	lq, now := strings.ToLower(m.Q), h.Store.Now()
+	for _, u := range users {
+		switch {
+		case lq != "" && !contains(lq, append([]string{u.Email}, u.TeamNames()...)...),
+			m.Role != "" && !slices.Contains(u.RoleNames(), m.Role),
+			m.Status == "active" && u.Disabled, m.Status == "disabled" && !u.Disabled:
+			continue
+		}
+		m.Users = append(m.Users, admin.UserRow{ID: u.ID, Email: u.Email, Roles: u.RoleNames(), Teams: u.TeamNames(), Disabled: u.Disabled,
+			SSO: u.FromSSO(), LastSignIn: lastSignIn(u.LastSignInAt, now)})
+	}
+	slices.SortStableFunc(m.Users, func(a, b admin.UserRow) int {
+		if m.Desc {
+			a, b = b, a
+		}
+		if m.Sort == "status" {
+			return cmp.Or(cmp.Compare(boolRank(a.Disabled), boolRank(b.Disabled)), strings.Compare(a.Email, b.Email))
+		}
+		return strings.Compare(a.Email, b.Email)
+	})
+	vals := url.Values{}
+	for k, v := range map[string]string{"q": m.Q, "role": m.Role, "status": m.Status} {
+		if v != "" {
+			vals.Set(k, v)
+		}
+	}
+	m.Headers = sortHeaders("/admin/users", vals, m.Sort, m.Desc, userColumns)
 	return h.page(c, http.StatusOK, "Users", admin.Users(m))
 }
 
-// lastSignIn shows when someone last signed in, in UTC.
-func lastSignIn(at *time.Time) string {
+// lastSignIn is when someone last signed in (the zero When: never).
+func lastSignIn(at *time.Time, now time.Time) components.When {
 	if at == nil {
-		return "Never"
+		return components.When{}
 	}
-	return at.UTC().Format("2006-01-02 15:04 UTC")
+	return when(*at, now, "2006-01-02 15:04")
 }
 
 // userForm builds the user dialog's view model with role checkboxes.
@@ -75,15 +123,42 @@ func (h *Handlers) NewUserForm(c echo.Context) error {
 	return h.dialog(c, http.StatusOK, "New user", admin.UserDialog(m))
 }
 
-// CreateUser handles the create user dialog.
+// CreateUser handles the create user dialog. A refused form names every
+// field at fault at once, not only the first.
 func (h *Handlers) CreateUser(c echo.Context) error {
 	roles := formValues(c, "roles")
-	u, err := h.Store.CreateUser(c.Request().Context(), models.NewUser{Email: c.FormValue("email"), Password: c.FormValue("password"), Roles: roles})
+	email, password := c.FormValue("email"), c.FormValue("password")
+	u, err := h.Store.CreateUser(c.Request().Context(), models.NewUser{Email: email, Password: password, Roles: roles})
 	if err != nil {
-		return h.userFormFailed(c, err, roles, func(m *admin.UserForm) { m.Email = c.FormValue("email") })
+		fields, banner, ferr := formFault(err)
+		if ferr != nil {
+			return ferr
+		}
+		if fields != nil {
+			fields = newUserFaults(email, password, roles, fields)
+		}
+		return h.userFormShown(c, fields, banner, roles, func(m *admin.UserForm) { m.Email = email })
 	}
 	h.audit(c, "user.create", u.Email, map[string]any{"roles": u.RoleNames()})
-	return web.Redirect(c, "/admin/users")
+	return h.done(c, "/admin/users", "User "+u.Email+" created.")
+}
+
+// newUserFaults adds to the fault the store found every other one of the
+// form's fields has: each is checked on its own.
+func newUserFaults(email, password string, roles []string, fields map[string]string) map[string]string {
+	note := func(field string, err error) {
+		var ve *models.ValidationError
+		if _, seen := fields[field]; !seen && errors.As(err, &ve) {
+			fields[field] = ve.Message
+		}
+	}
+	_, err := models.NormalizeEmail(email)
+	note("email", err)
+	if _, seen := fields["password"]; !seen {
+		_, err = models.HashPassword(password) // only on a refused form
+		note("password", err)
+	}
+	return fields
 }
 
 // EditUserForm opens the edit user dialog.
@@ -115,7 +190,7 @@ func (h *Handlers) UpdateUser(c echo.Context) error {
 	if err := h.updateUser(c, u.ID, up); err != nil {
 		return h.userFormFailed(c, err, roles, func(m *admin.UserForm) { m.ID, m.Email, m.Disabled = u.ID, u.Email, disabled })
 	}
-	return web.Redirect(c, "/admin/users")
+	return h.done(c, "/admin/users", "User "+u.Email+" saved.")
 }
 
 // updateUser stores a change and audits what changed (never the password).
@@ -148,6 +223,10 @@ func (h *Handlers) userFormFailed(c echo.Context, err error, roles []string, fil
 	if err != nil {
 		return err
 	}
+	return h.userFormShown(c, fields, banner, roles, fill)
+}
+
+func (h *Handlers) userFormShown(c echo.Context, fields map[string]string, banner string, roles []string, fill func(*admin.UserForm)) error {
 	m, ferr := h.userForm(c, roles)
 	if ferr != nil {
 		return ferr

@@ -62,7 +62,8 @@ func (s *Store) Record(ctx context.Context, a Audit) error {
 	return s.db.WithContext(ctx).Create(&ev).Error
 }
 
-// AuditFilter narrows the audit log; zero fields match everything.
+// AuditFilter narrows the audit log; zero fields match everything. Actor
+// matches any part of the actor's email.
 type AuditFilter struct {
 	Actor  string
 	Action string
@@ -76,7 +77,8 @@ type AuditFilter struct {
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	q := s.db.WithContext(ctx).Model(&AuditEvent{})
 	if actor := strings.ToLower(strings.TrimSpace(f.Actor)); actor != "" {
-		q = q.Where("actor_email = ?", actor) // emails are stored lower-cased
+		// Any part of an email, literally; emails are stored lower-cased.
+		q = q.Where(`actor_email LIKE ? ESCAPE '\'`, "%"+escapeLike(actor)+"%")
 	}
 	if action := strings.TrimSpace(f.Action); action != "" {
 		q = q.Where(`action = ? OR action LIKE ? ESCAPE '\'`, action, escapeLike(action)+".%")

@@ -8,6 +8,7 @@ var allModels = []any{
 	&Page{},
 	&Token{},
 	&Session{},
+	&Notice{},
 }
 
 // AllModels lists every GORM struct that maps to a table.

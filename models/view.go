@@ -172,7 +172,7 @@ func partsOf(table string) int {
 		return partACLs
 	case "subchannels":
 		return partSubs | partChannels
-	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version":
+	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices":
 		return 0
 	}
 	return allParts

@@ -17,7 +17,7 @@ apt_install() {
 }
 
 # npm packages, pinned by package-lock.json.
-if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@conda-org/rattler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@conda-org/rattler ] || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi

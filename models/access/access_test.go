@@ -136,3 +136,14 @@ func TestGrantsPatchApply(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryScopeIsDescribed(t *testing.T) {
+	for _, s := range Catalog {
+		if s.Description() == "" {
+			t.Errorf("scope %s has no description", s.Name)
+		}
+	}
+	if len(scopeText) != len(Catalog) {
+		t.Errorf("%d descriptions for %d scopes", len(scopeText), len(Catalog))
+	}
+}

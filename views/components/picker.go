@@ -21,9 +21,16 @@ type PickerProps struct {
 	Inline   bool   // render as a card on a full page instead of a dialog
 	Back     string // where Close and Cancel lead on a full page
 	ReadOnly bool   // lists only: no search, no remove, no Done
-	Error    string
-	Levels   []PickerLevel
-	Options  PickerOptions
+	// AccessHref, when set, opens the Access view: the people these
+	// grants add up to ("Who has access").
+	AccessHref string
+	// Search labels the search field (default: people, teams and roles).
+	Search string
+	// Note, when set, is shown above the lists (why they cannot change).
+	Note    string
+	Error   string
+	Levels  []PickerLevel
+	Options PickerOptions
 }
 
 // PickerLevel is one level of access and who holds it now.
@@ -31,6 +38,16 @@ type PickerLevel struct {
 	Key     string // the form prefix and API key, e.g. "read"
 	Label   string // e.g. "Read"
 	Current access.Grants
+	// List names the list of chips (default "Who has <Label>").
+	List string
+}
+
+// ListName is the accessible name of the level's list of chips.
+func (l PickerLevel) ListName() string {
+	if l.List != "" {
+		return l.List
+	}
+	return "Who has " + l.Label
 }
 
 // PickerOptions are the roles, users (by email) and teams one can add.
@@ -98,6 +115,13 @@ func (p PickerProps) target() string {
 		return p.Target
 	}
 	return "#" + p.ID
+}
+
+func (p PickerProps) searchLabel() string {
+	if p.Search != "" {
+		return p.Search
+	}
+	return "Search people, teams and roles"
 }
 
 func (p PickerProps) back() string {

@@ -12,12 +12,20 @@ type UserRow struct {
 	Disabled bool
 	// SSO: the person signs in through the identity provider.
 	SSO        bool
-	LastSignIn string // "Never" when they have not signed in
+	LastSignIn components.When // zero when they have not signed in
 }
 
-// UsersPage is the Users page.
+// UsersPage is the Users page with its search, filters and order.
 type UsersPage struct {
-	Users []UserRow
+	Users   []UserRow
+	Total   int
+	Q       string
+	Role    string
+	Status  string // "", "active" or "disabled"
+	Roles   []string
+	Sort    string
+	Desc    bool
+	Headers map[string]components.SortHeader
 }
 
 // UserForm is the create or edit user dialog.
@@ -43,9 +51,14 @@ type TeamRow struct {
 	SyncedFrom []string
 }
 
-// TeamsPage is the Teams page.
+// TeamsPage is the Teams page with its search and order.
 type TeamsPage struct {
-	Teams []TeamRow
+	Teams   []TeamRow
+	Total   int
+	Q       string
+	Sort    string
+	Desc    bool
+	Headers map[string]components.SortHeader
 }
 
 // TeamForm is the create team dialog.
@@ -58,17 +71,12 @@ type TeamForm struct {
 	Error       string
 }
 
-// MembersForm is the dialog that sets a team's members. A synced team's
-// members are only listed: the identity provider decides them.
+// MembersForm is the dialog that sets a team's members: the same
+// searchable picker as permissions, with one list. A synced team's members
+// are only listed: the identity provider decides them.
 type MembersForm struct {
-	Inline  bool
-	CSRF    string
-	ID      uint
-	Name    string
-	Users   []components.Option
-	Error   string
-	Synced  bool
-	Members []string
+	Picker components.PickerProps
+	Synced bool
 }
 
 // RoleRow is one line of the roles table.
@@ -81,8 +89,9 @@ type RoleRow struct {
 
 // RolesPage is the Roles page.
 type RolesPage struct {
-	CSRF  string
-	Roles []RoleRow
-	Name  string
-	Error string
+	CSRF       string
+	Roles      []RoleRow
+	Name       string
+	Error      string // a banner above the form
+	FieldError string // what is wrong with the name
 }

@@ -29,7 +29,7 @@ type PageForm struct {
 	Kinds      []components.Option
 	Filters    []FilterRow
 	Columns    []ColumnChoice
-	Ops        []string
+	Ops        []components.Option
 	SortColumn string
 	SortDesc   bool
 	Errors     map[string]string
@@ -85,6 +85,7 @@ type CatalogView struct {
 	CanChange  bool // the viewer's filter and hide controls work
 	IsAdmin    bool // the page menu: save view, lock, unlock, edit
 	Ignored    bool // the viewer asked for their own view on a locked page
+	Custom     bool // the viewer asked for their own view (view=1)
 	CSRF       string
 	Query      string // the current view's query string, for Save view
 	Columns    []ColumnView
@@ -110,3 +111,18 @@ type ColumnView struct {
 	SortHref    string
 	Sorted      string // "ascending", "descending" or ""
 }
+
+// FilterCount is how many of the view's columns are filtered.
+func (m CatalogView) FilterCount() int {
+	n := 0
+	for _, c := range m.Columns {
+		if c.FilterValue != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Filtered reports whether the viewer narrowed the table: then the view
+// controls stay open.
+func (m CatalogView) Filtered() bool { return m.Custom && m.FilterCount() > 0 }

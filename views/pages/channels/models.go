@@ -5,15 +5,20 @@ package channels
 import (
 	"fmt"
 	"net/url"
-	"time"
 
 	"gatehouse/views/components"
 )
 
-// ListPage is the channel list.
+// ListPage is the channel list with its search, filter and order.
 type ListPage struct {
 	CanCreate bool
 	Channels  []ChannelRow
+	Total     int // channels before filtering
+	Q         string
+	Privacy   string // "", "private" or "public"
+	Sort      string
+	Desc      bool
+	Headers   map[string]components.SortHeader
 }
 
 // ChannelRow is one line of the channel list.
@@ -22,6 +27,7 @@ type ChannelRow struct {
 	Description string
 	Public      bool
 	Level       string // the viewer's level, e.g. "Read"
+	Rank        int    // that level's rank, for sorting
 }
 
 // Href is the channel's page.
@@ -63,8 +69,16 @@ type ArtifactRow struct {
 	Subdir      string
 	Size        int64
 	SHA256      string
-	Uploaded    time.Time
+	Uploaded    components.When
 	DownloadURL string
+}
+
+// ShortSHA is the start of the SHA256, enough to tell files apart.
+func (a ArtifactRow) ShortSHA() string {
+	if len(a.SHA256) > 12 {
+		return a.SHA256[:12]
+	}
+	return a.SHA256
 }
 
 // HumanSize is the size for people.
@@ -151,17 +165,3 @@ type UploadForm struct {
 
 // Base is the channel page's path.
 func (f UploadForm) Base() string { return "/channels/" + url.PathEscape(f.Channel) }
-
-// Confirm is a dialog asking to confirm a destructive action.
-type Confirm struct {
-	ID      string
-	Inline  bool
-	CSRF    string
-	Title   string
-	Message string
-	Action  string
-	Button  string
-	Back    string
-	Hidden  []components.Option // extra hidden fields (Value is the name, Label the value)
-	Error   string
-}

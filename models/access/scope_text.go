@@ -1,0 +1,53 @@
+package access
+
+// scopeText says in a few words what each scope lets a token do, for the
+// Scopes form and GET /api/scopes.
+var scopeText = map[string]string{
+	"artifact:create":              "Upload packages to channels.",
+	"artifact:delete":              "Delete packages from channels.",
+	"artifact:download":            "Download packages (what conda needs).",
+	"artifact:edit":                "Change packages' metadata.",
+	"artifact:view":                "List packages and read their metadata.",
+	"channel:create":               "Create channels.",
+	"channel:delete":               "Delete channels with everything in them.",
+	"channel:edit":                 "Change channels, their privacy and permissions; see who has access.",
+	"channel:history":              "Read a channel's history.",
+	"channel:view":                 "List channels and read their settings.",
+	"channel:view-artifacts":       "List the packages in channels.",
+	"channel.default-channel:edit": "Change the default channel.",
+	"channel.group:edit":           "Change channel groups.",
+	"channel.group:view":           "Read channel groups.",
+	"channel.mirror:edit":          "Change channel mirrors.",
+	"channel.mirror:view":          "Read channel mirrors.",
+	"subchannel:create":            "Create subchannels.",
+	"subchannel:delete":            "Delete subchannels with their packages.",
+	"subchannel:edit":              "Change subchannels.",
+	"subchannel:history":           "Read a subchannel's history.",
+	"subchannel:view":              "List subchannels.",
+	"subchannel:view-artifacts":    "List the packages in subchannels.",
+	"subchannel.group:edit":        "Change subchannel groups.",
+	"subchannel.group:view":        "Read subchannel groups.",
+	"subchannel.mirror:edit":       "Change subchannel mirrors.",
+	"subchannel.mirror:view":       "Read subchannel mirrors.",
+	"mirror:view":                  "Read mirrors.",
+	"system.license:edit":          "Change the license.",
+	"system.license:view":          "Read the license.",
+	"cve:edit":                     "Change CVE records.",
+	"cve:view":                     "Read CVE records.",
+	"role:edit":                    "Create and delete roles.",
+	"role:view":                    "List roles.",
+	"system.settings:edit":         "Read and change settings such as the longest token lifetime.",
+	"system:delete-blobs":          "Delete stored package files.",
+	"user.token:edit":              "Create, change and delete your own tokens.",
+	"user.token:view":              "List your own tokens and the scope catalog.",
+	"page:view":                    "Read catalog pages, their permissions and who reads them.",
+	"page:edit":                    "Create, change, lock and delete catalog pages and set who reads them.",
+	"audit:view":                   "Read the audit log.",
+	"user:view":                    "List people.",
+	"user:edit":                    "Create people, set their roles, disable them.",
+	"team:view":                    "List teams and their members.",
+	"team:edit":                    "Create and delete teams and set their members.",
+}
+
+// Description says what the scope lets a token do.
+func (s Scope) Description() string { return scopeText[s.Name] }
