@@ -53,6 +53,12 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/auth/oidc/login", h.SSOLogin, public)
 	r.GET("/auth/oidc/callback", h.SSOCallback, public)
 
+	// Metrics (spec §11): on their own address when GATEHOUSE_METRICS_ADDR
+	// is set (main serves them there); else here, to admins' tokens only.
+	if h.Cfg.MetricsAddr == "" {
+		r.GET("/metrics", echo.WrapHandler(h.Metrics.Handler()), machineAPI("metrics:view", manage))
+	}
+
 	// People: any signed-in user.
 	r.GET("/", h.Home, signedIn)
 	r.POST("/logout", h.Logout, signedIn)

@@ -32,6 +32,8 @@ type Rule struct {
 	// serve people who are not signed in too (the conda protocol, for
 	// public channels).
 	Public, Anonymous bool
+	// TokensOnly routes are for machines: a browser session is refused.
+	TokensOnly bool
 }
 
 // The rules routes.go declares.
@@ -47,6 +49,11 @@ var (
 // api is a JSON endpoint on no one channel or page.
 func api(scope string, need access.Level) Rule {
 	return Rule{Scope: scope, Level: need, On: access.OnSystem}
+}
+
+// machineAPI is an endpoint for machines only, read with an access token.
+func machineAPI(scope string, need access.Level) Rule {
+	return Rule{Scope: scope, Level: need, On: access.OnSystem, TokensOnly: true}
 }
 
 // channelAPI is a JSON endpoint on the channel named by param.
@@ -175,6 +182,9 @@ func (h *Handlers) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 				return web.Fail(http.StatusUnauthorized, "Sign in or send an access token.")
 			}
 			return web.RedirectToLogin(c)
+		}
+		if rule.TokensOnly && !a.ViaToken() {
+			return web.Fail(http.StatusForbidden, fmt.Sprintf("This endpoint is for machines: send an access token with the scope %s.", rule.Scope))
 		}
 		if err := h.resolve(c, a, rule); err != nil {
 			return err
