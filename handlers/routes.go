@@ -28,6 +28,7 @@ const (
 func (h *Handlers) Register(e *echo.Echo) {
 	e.Pre(tokenFromPath)
 	e.Pre(web.RefuseUnstorableURL)
+	e.Use(web.Compress(sentAsIs))
 	// Body limits come first: the CSRF check may read a form body.
 	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
 	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
@@ -177,6 +178,18 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.DELETE("/v1/pages/:identifier", h.APIDeletePage, pageAPI("identifier", "page:edit", manage))
 	r.GET("/v1/pages/:identifier/permissions", h.APIPagePermissions, pageAPI("identifier", "page:view", read))
 	r.PATCH("/v1/pages/:identifier/permissions", h.APIUpdatePagePermissions, pageAPI("identifier", "page:edit", manage))
+}
+
+// sentAsIs names the answers gzip leaves alone: the conda routes (package
+// files are compressed already; repodata.json has its own precompressed
+// copies), static assets (precompressed at start) and /metrics (which
+// compresses itself).
+func sentAsIs(c echo.Context) bool {
+	switch c.Path() {
+	case "/api/repo/*", "/static/*", "/metrics":
+		return true
+	}
+	return false
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add
