@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,12 +38,25 @@ func (l *logSink) String() string {
 }
 
 // requestLine finds the request line with request id id and returns its
-// key=value fields.
+// key=value fields. The line is written once the handler chain is done,
+// which for a large body can be just after the client has read it all, so
+// it is waited for (briefly).
 func (l *logSink) requestLine(t *testing.T, id string) map[string]string {
 	t.Helper()
 	if id == "" {
 		t.Fatal("the response has no X-Request-Id")
 	}
+	for range 200 {
+		if f := l.find(id); f != nil {
+			return f
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no request line with id %s in the log:\n%s", id, l.String())
+	return nil
+}
+
+func (l *logSink) find(id string) map[string]string {
 	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	for sc.Scan() {
 		line := sc.Text()
@@ -57,7 +71,6 @@ func (l *logSink) requestLine(t *testing.T, id string) map[string]string {
 		}
 		return f
 	}
-	t.Fatalf("no request line with id %s in the log:\n%s", id, l.String())
 	return nil
 }
 
