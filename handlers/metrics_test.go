@@ -171,3 +171,28 @@ func TestMetricsCount(t *testing.T) {
 		}
 	})
 }
+
+// A flood of made-up tokens from one address is refused unchecked after a
+// burst, and counted as throttled.
+func TestMetricsCountThrottledTokens(t *testing.T) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) {
+			srv := handlertest.Start(t, b)
+			before := srv.Scrape()
+			const n = 400 // well past the burst the limit allows (100, refilled 20 a second)
+			refused := 0
+			for range n {
+				if r := withToken(srv, models.NewTokenSecret()).Get("/api/channels"); r.StatusCode == http.StatusTooManyRequests {
+					refused++
+				}
+			}
+			after := srv.Scrape()
+			d := func(outcome string) float64 {
+				return after.Value("gatehouse_token_authentications_total", "outcome", outcome) - before.Value("gatehouse_token_authentications_total", "outcome", outcome)
+			}
+			if refused == 0 || d("throttled") != float64(refused) || d("unknown")+d("throttled") != n {
+				t.Errorf("refused %d; counted unknown %v, throttled %v", refused, d("unknown"), d("throttled"))
+			}
+		})
+	}
+}
