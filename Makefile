@@ -39,7 +39,8 @@ bench:
 	go run ./scripts/load && \
 	go run ./scripts/blobload && \
 	go run ./scripts/load -big -artifacts 100000 -d 10s && \
-	go run ./scripts/load -big -artifacts 100000 -d 10s -db "$$TEST_DATABASE_URL"
+	go run ./scripts/load -big -artifacts 100000 -d 10s -db "$$TEST_DATABASE_URL" && \
+	scripts/load/gzip.sh
 
 # A longer fuzzing run of the archive reader.
 fuzz:

@@ -69,25 +69,50 @@ func runWith(ctx context.Context, args []string, env func(string) (string, bool)
 	if err := bootstrapAdmin(ctx, store, cfg, stdout); err != nil {
 		return err
 	}
-	srv, err := newServer(ctx, cfg, store, log)
+	m := web.NewMetrics()
+	srv, err := newServer(ctx, cfg, store, log, m)
 	if err != nil {
 		return err
 	}
-	log.Info("gatehouse listening", "addr", cfg.Addr, "database", dbKind(cfg))
+	servers := []*http.Server{srv}
+	if cfg.MetricsAddr != "" {
+		servers = append(servers, &http.Server{Addr: cfg.MetricsAddr, Handler: metricsMux(m), ReadHeaderTimeout: 10 * time.Second})
+	}
+	log.Info("gatehouse listening", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "database", dbKind(cfg))
 	if cfg.BaseURL == "" {
 		log.Warn("GATEHOUSE_BASE_URL is not set: the conda lines shown with new tokens use " + cfg.PublicURL() + "; set it to the URL clients reach")
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.ListenAndServe() }()
+	}
 	select {
 	case err := <-errc:
+		shutdown(servers)
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return shutdown(servers)
+}
+
+// shutdown lets every server finish its requests in flight.
+func shutdown(servers []*http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	var errs []error
+	for _, s := range servers {
+		errs = append(errs, s.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// metricsMux serves the metrics at /metrics on their own address, to anyone
+// who reaches it: keep that address private.
+func metricsMux(m *web.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 func dbKind(cfg web.Config) string {
@@ -98,8 +123,8 @@ func dbKind(cfg web.Config) string {
 }
 
 // newServer wraps Gatehouse's handler in an http.Server.
-func newServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*http.Server, error) {
-	h, err := handlers.NewServer(ctx, cfg, store, log)
+func newServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger, m *web.Metrics) (*http.Server, error) {
+	h, err := handlers.NewServer(ctx, cfg, store, log, m)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -62,7 +63,7 @@ func TestRunFirstStartAndGracefulShutdown(t *testing.T) {
 func TestHelpListsSettings(t *testing.T) {
 	var out bytes.Buffer
 	_ = run(t.Context(), []string{"--help"}, &out, &out)
-	for _, env := range []string{"GATEHOUSE_ADDR", "GATEHOUSE_DATA_DIR", "DATABASE_URL", "GATEHOUSE_BASE_URL", "GATEHOUSE_SESSION_KEY", "GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD", "create-user", "create-token"} {
+	for _, env := range []string{"GATEHOUSE_ADDR", "GATEHOUSE_DATA_DIR", "DATABASE_URL", "GATEHOUSE_BASE_URL", "GATEHOUSE_SESSION_KEY", "GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD", "GATEHOUSE_METRICS_ADDR", "create-user", "create-token"} {
 		if !strings.Contains(out.String(), env) {
 			t.Errorf("--help does not mention %s", env)
 		}
@@ -95,5 +96,52 @@ func TestAdminCreateUser(t *testing.T) {
 				t.Fatal("unknown command accepted")
 			}
 		})
+	}
+}
+
+// GATEHOUSE_METRICS_ADDR serves the metrics of the main address on their
+// own listener, without sign-in; the main address then has none.
+func TestRunServesMetricsOnTheirOwnAddress(t *testing.T) {
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	addr, metricsAddr := free(), free()
+	t.Setenv("GATEHOUSE_METRICS_ADDR", metricsAddr)
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--addr", addr, "--data-dir", t.TempDir()}, &out, &errOut) }()
+	var err error
+	var res *http.Response
+	for i := 0; i < 100; i++ {
+		if res, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server did not become ready: %v", err)
+	}
+	res, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `gatehouse_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+		t.Errorf("metrics address: %d\n%.2000s", res.StatusCode, body)
+	}
+	if res, err = http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode == http.StatusOK {
+		t.Errorf("the main address serves /metrics too: %v %v", err, res.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 }

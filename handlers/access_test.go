@@ -42,7 +42,7 @@ func (s *syncBuffer) String() string {
 // conda routes, answering the actor's channelLevel (404 below read).
 func probeServer(t *testing.T, s *models.Store, logTo io.Writer) string {
 	t.Helper()
-	h, err := newHandlers(t.Context(), web.Config{DataDir: t.TempDir()}, s, slog.New(slog.NewTextHandler(logTo, nil)))
+	h, err := newHandlers(t.Context(), web.Config{DataDir: t.TempDir()}, s, slog.New(slog.NewTextHandler(logTo, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

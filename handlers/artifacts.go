@@ -236,6 +236,7 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 		}
 	}
 	h.audit(c, "artifact.upload", p.Path(), details)
+	h.Metrics.Uploaded(a.Size)
 	return a, nil
 }
 

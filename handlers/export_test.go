@@ -13,7 +13,7 @@ import (
 // NewServerWithRules is NewServer that also returns its route table, for
 // the tests of this directory that walk every route.
 func NewServerWithRules(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*echo.Echo, map[string]Rule, error) {
-	h, err := newHandlers(ctx, cfg, store, log)
+	h, err := newHandlers(ctx, cfg, store, log, nil)
 	if err != nil {
 		return nil, nil, err
 	}

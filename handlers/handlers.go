@@ -46,6 +46,8 @@ type Handlers struct {
 	// Blobs holds artifact files; Repodata caches built repodata.
 	Blobs    blobs.Store
 	Repodata *RepodataCache
+	// Metrics is what this server measures (spec §11), served at /metrics.
+	Metrics *web.Metrics
 	// rules holds what each route of the table needs, by "METHOD /pattern".
 	rules map[string]Rule
 	// uploads holds one slot per upload in progress (Cfg.MaxUploads).

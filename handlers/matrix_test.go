@@ -127,6 +127,9 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 	if cl.person == "" && !r.Anonymous {
 		return denied
 	}
+	if r.TokensOnly && cl.token == "" {
+		return denied // for machines (the metrics): a session never enters
+	}
 	switch r.On {
 	case access.OnChannel:
 		onC, onS := min(ownC, tokC), min(ownC, tokS)

@@ -16,6 +16,7 @@ import (
 func (h *Handlers) loadActor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if secret, present, err := requestToken(c); err != nil {
+			h.Metrics.Token(web.TokenMalformed)
 			return err
 		} else if present {
 			a, err := h.tokenActor(c, secret)

@@ -91,7 +91,7 @@ func TestRattlerSolvesThroughShards(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			store := modeltest.Open(t, b)
 			modeltest.MustUser(t, store, handlertest.Admin, access.RoleAdmin)
-			h, err := handlers.NewServer(t.Context(), handlertest.Config(t), store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			h, err := handlers.NewServer(t.Context(), handlertest.Config(t), store, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
 	"gatehouse/models"
 	"gatehouse/models/conda"
+	"gatehouse/web"
 )
 
 // RepodataCache keeps each (channel, subchannel, subdir) in served form:
@@ -32,6 +34,8 @@ type RepodataCache struct {
 	max   int // past it, other slots are dropped
 
 	channeldata channeldataCache
+	// Metrics counts hits and misses and times builds (nil: not measured).
+	Metrics *web.Metrics
 }
 
 type repoKey = models.SubdirKey
@@ -101,18 +105,23 @@ func (rc *RepodataCache) Get(ctx context.Context, store *models.Store, ch *model
 	k := repoKey{ChannelID: ch.ID, SubchannelID: subID, Subdir: subdir}
 	s := rc.slot(k)
 	if e := s.cur.Load(); e != nil && e.chGen >= ch.Generation {
+		rc.Metrics.RepodataLookup(true)
 		return e, s, nil
 	}
 	s.build.Lock()
 	defer s.build.Unlock()
 	old := s.cur.Load()
 	if old != nil && old.chGen >= ch.Generation {
+		rc.Metrics.RepodataLookup(true) // built by the request this one waited for
 		return old, s, nil
 	}
+	rc.Metrics.RepodataLookup(false)
+	start := time.Now()
 	next, err := update(ctx, store, k, old)
 	if err != nil {
 		return nil, nil, err
 	}
+	rc.Metrics.RepodataBuilt(time.Since(start))
 	e := &repoEntry{chGen: ch.Generation, sub: next}
 	if old != nil && old.sub == next { // nothing of this subdir changed
 		e.forms = old.forms

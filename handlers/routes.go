@@ -28,6 +28,7 @@ const (
 func (h *Handlers) Register(e *echo.Echo) {
 	e.Pre(tokenFromPath)
 	e.Pre(web.RefuseUnstorableURL)
+	e.Use(web.Compress(sentAsIs))
 	// Body limits come first: the CSRF check may read a form body.
 	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
 	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
@@ -55,6 +56,12 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/auth/oidc/callback", h.SSOCallback, public)
 	// Reports of leaked token strings (spec §14): anyone, from anywhere.
 	r.POST("/api/tokens/revoke", h.APIRevokeLeaked, crossSite)
+
+	// Metrics (spec §11): on their own address when GATEHOUSE_METRICS_ADDR
+	// is set (main serves them there); else here, to admins' tokens only.
+	if h.Cfg.MetricsAddr == "" {
+		r.GET("/metrics", echo.WrapHandler(h.Metrics.Handler()), machineAPI("metrics:view", manage))
+	}
 
 	// People: any signed-in user.
 	r.GET("/", h.Home, signedIn)
@@ -182,6 +189,18 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.PATCH("/v1/pages/:identifier/permissions", h.APIUpdatePagePermissions, pageAPI("identifier", "page:edit", manage))
 	// Who reads a page (spec §14): for anyone who may see its permissions.
 	r.GET("/v1/pages/:identifier/readers", h.APIWhoHasAccess, pageAPI("identifier", "page:view", read))
+}
+
+// sentAsIs names the answers gzip leaves alone: the conda routes (package
+// files are compressed already; repodata.json has its own precompressed
+// copies), static assets (precompressed at start) and /metrics (which
+// compresses itself).
+func sentAsIs(c echo.Context) bool {
+	switch c.Path() {
+	case "/api/repo/*", "/static/*", "/metrics":
+		return true
+	}
+	return false
 }
 
 // skipCSRF exempts requests that carry a token header: browsers never add

@@ -35,6 +35,8 @@ type Rule struct {
 	// CrossSite routes are public and called from anywhere: no session or
 	// token is read and no CSRF token asked (reporting leaked tokens).
 	CrossSite bool
+	// TokensOnly routes are for machines: a browser session is refused.
+	TokensOnly bool
 }
 
 // The rules routes.go declares.
@@ -66,6 +68,11 @@ func (h *Handlers) unlessCrossSite(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 // api is a JSON endpoint on no one channel or page.
 func api(scope string, need access.Level) Rule {
 	return Rule{Scope: scope, Level: need, On: access.OnSystem}
+}
+
+// machineAPI is an endpoint for machines only, read with an access token.
+func machineAPI(scope string, need access.Level) Rule {
+	return Rule{Scope: scope, Level: need, On: access.OnSystem, TokensOnly: true}
 }
 
 // channelAPI is a JSON endpoint on the channel named by param.
@@ -194,6 +201,9 @@ func (h *Handlers) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 				return web.Fail(http.StatusUnauthorized, "Sign in or send an access token.")
 			}
 			return web.RedirectToLogin(c)
+		}
+		if rule.TokensOnly && !a.ViaToken() {
+			return web.Fail(http.StatusForbidden, fmt.Sprintf("This endpoint is for machines: send an access token with the scope %s.", rule.Scope))
 		}
 		if err := h.resolve(c, a, rule); err != nil {
 			return err

@@ -196,8 +196,12 @@ func TestUploadsRefusedBeforeTheBody(t *testing.T) {
 		res.Body.Close()
 		done <- res.StatusCode
 	}()
+	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) }) // never leave the first hanging
 	go func() {
 		pw.Write([]byte("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a-1-0.conda\"\r\n\r\n"))
+		// More than the sockets can buffer: once this is written, the
+		// server is reading the body, so the first upload holds its slot.
+		pw.Write(make([]byte, 32<<20))
 		close(started)
 	}()
 	<-started // the first upload holds its slot until its body ends

@@ -17,17 +17,25 @@ import (
 )
 
 // NewServer builds the whole HTTP handler: sessions, assets, middleware and
-// every route. main and the tests both start Gatehouse through it.
-func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (http.Handler, error) {
-	h, err := newHandlers(ctx, cfg, store, log)
+// every route. main and the tests both start Gatehouse through it. m
+// receives what the server measures (nil: a registry of its own); main
+// serves it on its own address when GATEHOUSE_METRICS_ADDR is set.
+func NewServer(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger, m *web.Metrics) (http.Handler, error) {
+	return NewServerWith(ctx, cfg, store, log, m, nil)
+}
+
+// NewServerWith is NewServer with extra routes added after the route table:
+// tests use it for outcomes no real route gives (a panic).
+func NewServerWith(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger, m *web.Metrics, extra func(e *echo.Echo)) (http.Handler, error) {
+	h, err := newHandlers(ctx, cfg, store, log, m)
 	if err != nil {
 		return nil, err
 	}
-	return h.echo(nil), nil
+	return h.echo(extra), nil
 }
 
 // newHandlers builds the Handlers with their sessions and assets.
-func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger) (*Handlers, error) {
+func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *slog.Logger, m *web.Metrics) (*Handlers, error) {
 	key := cfg.SessionKey
 	if key == "" {
 		var err error
@@ -40,6 +48,9 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 	}
 	if cfg.SessionMax == 0 {
 		cfg.SessionMax = 24 * time.Hour
+	}
+	if m == nil {
+		m = web.NewMetrics()
 	}
 	if cfg.MaxUploads <= 0 {
 		cfg.MaxUploads = 8
@@ -65,6 +76,11 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Blobs:         bs,
 		Repodata:      NewRepodataCache(),
 		uploads:       make(chan struct{}, cfg.MaxUploads),
+		Metrics:       m,
+	}
+	h.Repodata.Metrics = m
+	if db, err := store.DB().DB(); err == nil {
+		m.WatchDB("gatehouse", db)
 	}
 	if cfg.SSO.Enabled() {
 		h.SSO, h.SSOFlows = sso.NewClient(cfg.SSO), sso.NewFlows(key, cfg.SecureCookies)
@@ -111,7 +127,7 @@ func (h *Handlers) sweepEvery(ctx context.Context, interval, grace time.Duration
 
 // echo builds the Echo instance with every route; extra adds routes (tests).
 func (h *Handlers) echo(extra func(e *echo.Echo)) *echo.Echo {
-	e := web.NewEcho(h.Log, h.ErrorPage, h.Cfg)
+	e := web.NewEcho(h.Log, h.ErrorPage, h.Cfg, h.Metrics)
 	h.Register(e)
 	if extra != nil {
 		extra(e)

@@ -47,7 +47,7 @@ func BenchmarkTokenRequest(b *testing.B) {
 		s := modeltest.Open(b, be)
 		u := modeltest.MustUser(b, s, "bench@example.com")
 		secrets := modeltest.SeedTokens(b, s, u, 100_000, 1000)
-		hs, err := newHandlers(b.Context(), web.Config{DataDir: b.TempDir()}, s, slog.New(slog.DiscardHandler))
+		hs, err := newHandlers(b.Context(), web.Config{DataDir: b.TempDir()}, s, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

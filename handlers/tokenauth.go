@@ -76,15 +76,18 @@ func requestToken(c echo.Context) (secret string, present bool, err error) {
 // owner as the owner is now, capped by the token.
 func (h *Handlers) tokenActor(c echo.Context, secret string) (*web.Actor, error) {
 	if !models.WellFormedToken(secret) {
+		h.Metrics.Token(web.TokenMalformed)
 		return nil, web.Fail(http.StatusUnauthorized, "The access token is unknown, deleted or re-issued.")
 	}
 	// An address that keeps sending tokens nobody has may go on using the
 	// ones this instance knows, but nothing else reaches the database.
 	if h.TokenFailures.Over(c.RealIP()) && !h.Store.KnownToken(secret) {
+		h.Metrics.Token(web.TokenThrottled)
 		c.Response().Header().Set("Retry-After", "1")
 		return nil, web.Fail(http.StatusTooManyRequests, "Too many unknown access tokens from this address; wait a moment.")
 	}
 	t, err := h.Store.AuthenticateToken(c.Request().Context(), secret)
+	h.Metrics.Token(tokenOutcome(secret, err))
 	if errors.Is(err, models.ErrTokenUnknown) {
 		h.TokenFailures.Fail(c.RealIP())
 	}
@@ -100,6 +103,23 @@ func (h *Handlers) tokenActor(c echo.Context, secret string) (*web.Actor, error)
 		return nil, err
 	}
 	return &web.Actor{User: t.User, Subject: t.User.Subject(), Token: t, TokenGrant: t.Grant(), At: h.Store.Now()}, nil
+}
+
+// tokenOutcome names a token check's result for the metrics.
+func tokenOutcome(secret string, err error) string {
+	switch {
+	case err == nil:
+		return web.TokenOK
+	case errors.Is(err, models.ErrTokenExpired):
+		return web.TokenExpired
+	case errors.Is(err, models.ErrTokenDisabled):
+		return web.TokenDisabled
+	case errors.Is(err, models.ErrTokenUnknown) && !models.WellFormedToken(secret):
+		return web.TokenMalformed
+	case errors.Is(err, models.ErrTokenUnknown):
+		return web.TokenUnknown
+	}
+	return web.TokenError
 }
 
 // expiredAudits remembers when each expired token's refusal was last

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,8 +113,7 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 				return nil, fmt.Errorf("store: unable to create %s: %w", dir, err)
 			}
 		}
-		// WAL and a busy timeout let readers and one writer share the file.
-		db, err = gorm.Open(sqlite.Open(dsn+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"), cfg)
+		db, err = gorm.Open(sqlite.Open(sqliteURI(dsn)), cfg)
 		if err == nil {
 			sqlDB, _ := db.DB()
 			sqlDB.SetMaxOpenConns(1) // SQLite has one writer; one connection avoids SQLITE_BUSY storms.
@@ -146,6 +146,14 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	}
 	s.startFlushing()
 	return s, nil
+}
+
+// sqliteURI is the SQLite URI for the database file at path, escaped so any
+// directory name works. WAL and a busy timeout let readers and one writer
+// share the file.
+func sqliteURI(path string) string {
+	q := url.Values{"_pragma": {"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"}}
+	return (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String()
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

@@ -36,6 +36,9 @@ type Config struct {
 	SessionIdle    time.Duration
 	SessionMax     time.Duration
 	SecureCookies  bool
+	// MetricsAddr, when set, serves /metrics there (no sign-in) instead of
+	// on the main address.
+	MetricsAddr string
 
 	// Blob storage (spec §11): "file" or s3://BUCKET[/PREFIX], S3 settings
 	// from the standard AWS variables, and whether downloads redirect to a
@@ -110,6 +113,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	secret(&c.SessionKey, "session-key", "GATEHOUSE_SESSION_KEY", "secret for session cookies, shared by all instances; generated and stored when empty")
 	fs.StringVar(&c.AdminEmail, "admin-email", get("GATEHOUSE_ADMIN_EMAIL", "admin@localhost"), "email of the admin created on first start (GATEHOUSE_ADMIN_EMAIL)")
 	secret(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "password of that admin; random and printed once when empty")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", get("GATEHOUSE_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, without sign-in; when empty, /metrics is on the main address for admin tokens with metrics:view (GATEHOUSE_METRICS_ADDR)")
 	fs.Int64Var(&c.MaxUpload, "max-upload", 512<<20, "largest artifact upload in bytes")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", intEnv(get, "GATEHOUSE_DB_MAX_CONNS", 16), "PostgreSQL connections kept open by this instance (GATEHOUSE_DB_MAX_CONNS)")
 	fs.IntVar(&c.MaxUploads, "max-uploads", intEnv(get, "GATEHOUSE_MAX_UPLOADS", 8), "uploads received at once; more are refused with 429 (GATEHOUSE_MAX_UPLOADS)")

@@ -40,8 +40,12 @@ func FailCode(status int, code, message string) error {
 	return &CodedError{Status: status, Code: code, Message: message}
 }
 
-// IsAPI reports whether the request is for the JSON API or the conda protocol.
-func IsAPI(c echo.Context) bool { return IsAPIPath(c.Request().URL.Path) }
+// IsAPI reports whether the request is for a machine: the JSON API, the
+// conda protocol or the metrics (errors in JSON, never a sign-in redirect).
+func IsAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return IsAPIPath(p) || p == "/metrics"
+}
 
 // IsAPIPath reports whether a path belongs to the JSON API or the conda
 // protocol, where tokens are accepted.

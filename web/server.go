@@ -24,19 +24,21 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // NewEcho builds the Echo instance with Gatehouse's middleware chain. Routes
 // are added by the handlers package.
-func NewEcho(log *slog.Logger, errPage ErrorPage, cfg Config) *echo.Echo {
+func NewEcho(log *slog.Logger, errPage ErrorPage, cfg Config, m *Metrics) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = NewErrorHandler(log, errPage)
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
-	e.Use(middleware.RequestID())
-	e.Use(accessLog(log))
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-		log.Error("panic", "err", err, "path", RedactPath(c.Request().URL.Path))
+	// Before routing, so that every answer (even a refusal before routing)
+	// carries the headers and a request id, is logged and is counted.
+	e.Pre(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
+	e.Pre(middleware.RequestID())
+	e.Pre(observe(e, log, m))
+	e.Pre(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		log.Error("panic", "err", err, "path", RedactPath(c.Request().URL.Path), "stack", string(stack))
 		return err
 	}}))
-	e.Use(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
 	return e
 }
 
@@ -97,19 +99,6 @@ func RedactPath(p string) string {
 		return p // the usual case, without a regular expression
 	}
 	return tokenLookAlike.ReplaceAllString(tokenInPath.ReplaceAllString(p, "/t/REDACTED"), "REDACTED")
-}
-
-// accessLog logs one line per request, never a token or a query string
-// (which may carry secrets).
-func accessLog(log *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogURIPath: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			log.Info("request", "method", v.Method, "path", RedactPath(v.URIPath), "status", v.Status,
-				"ms", float64(v.Latency.Microseconds())/1000, "id", v.RequestID)
-			return nil
-		},
-	})
 }
 
 // csrfCookie holds the CSRF token a form or htmx must send back.

@@ -14,6 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"gatehouse/handlers"
 	"gatehouse/models"
 	"gatehouse/models/access"
@@ -30,7 +35,9 @@ type Server struct {
 	Cfg   web.Config
 	// Blobs is the server's blob storage, opened once more for the test.
 	Blobs blobs.Store
-	t     testing.TB
+	// Metrics is what the server measures (Scrape reads it).
+	Metrics *web.Metrics
+	t       testing.TB
 }
 
 // Admin is the email of the admin every test server starts with.
@@ -88,6 +95,24 @@ func StartWith(t testing.TB, store *models.Store, cfg web.Config) *Server {
 // StartWithLog is StartWith with the server's log written to log.
 func StartWithLog(t testing.TB, store *models.Store, cfg web.Config, log *slog.Logger) *Server {
 	t.Helper()
+	return StartOpts(t, store, cfg, Options{Log: log})
+}
+
+// Options are the optional parts of a test server.
+type Options struct {
+	// Log receives the server's log; nil discards it.
+	Log *slog.Logger
+	// Routes adds test-only routes after the route table.
+	Routes func(e *echo.Echo)
+}
+
+// StartOpts runs Gatehouse on an existing store and config with options.
+func StartOpts(t testing.TB, store *models.Store, cfg web.Config, opts Options) *Server {
+	t.Helper()
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	if _, err := store.UserByEmail(t.Context(), Admin); err != nil {
 		modeltest.MustUser(t, store, Admin, access.RoleAdmin)
 	}
@@ -95,7 +120,8 @@ func StartWithLog(t testing.TB, store *models.Store, cfg web.Config, log *slog.L
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	}
-	h, err := handlers.NewServer(t.Context(), cfg, store, log)
+	m := web.NewMetrics()
+	h, err := handlers.NewServerWith(t.Context(), cfg, store, log, m, opts.Routes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +132,7 @@ func StartWithLog(t testing.TB, store *models.Store, cfg web.Config, log *slog.L
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{URL: ts.URL, Store: store, Cfg: cfg, Blobs: bs, t: t}
+	return &Server{URL: ts.URL, Store: store, Cfg: cfg, Blobs: bs, Metrics: m, t: t}
 }
 
 // Connect returns a Server for a Gatehouse that runs elsewhere (another
@@ -226,4 +252,60 @@ func (c *Client) SendJSON(method, path string, v any) *Response {
 		body, _ = json.Marshal(v)
 	}
 	return c.Do(method, path, bytes.NewReader(body), "application/json", false)
+}
+
+// Metrics is one scrape of a server's metrics, by family name.
+type Metrics map[string]*dto.MetricFamily
+
+// Scrape reads the server's metrics straight from its registry's handler:
+// the bytes /metrics serves, without the access rule.
+func (s *Server) Scrape() Metrics {
+	s.t.Helper()
+	rec := httptest.NewRecorder()
+	s.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return ParseMetrics(s.t, rec.Body)
+}
+
+// ParseMetrics parses the Prometheus text format.
+func ParseMetrics(t testing.TB, r io.Reader) Metrics {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	return fams
+}
+
+// Value sums family name's series whose labels include the given
+// name/value pairs: a counter's or gauge's value, a histogram's count.
+func (m Metrics) Value(name string, labels ...string) float64 {
+	f := m[name]
+	if f == nil {
+		return 0
+	}
+	var sum float64
+series:
+	for _, s := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range s.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		for i := 0; i+1 < len(labels); i += 2 {
+			if have[labels[i]] != labels[i+1] {
+				continue series
+			}
+		}
+		switch {
+		case s.Counter != nil:
+			sum += s.Counter.GetValue()
+		case s.Gauge != nil:
+			sum += s.Gauge.GetValue()
+		case s.Histogram != nil:
+			sum += float64(s.Histogram.GetSampleCount())
+		case s.Untyped != nil:
+			sum += s.Untyped.GetValue()
+		}
+	}
+	return sum
 }

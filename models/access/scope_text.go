@@ -43,6 +43,7 @@ var scopeText = map[string]string{
 	"page:view":                    "Read catalog pages, their permissions and who reads them.",
 	"page:edit":                    "Create, change, lock and delete catalog pages and set who reads them.",
 	"audit:view":                   "Read the audit log.",
+	"metrics:view":                 "Read the Prometheus metrics at /metrics (machines only; admins).",
 	"user:view":                    "List people.",
 	"user:edit":                    "Create people, set their roles, disable them.",
 	"team:view":                    "List teams and their members.",

@@ -50,6 +50,7 @@ const (
 	CatAudit         = "Audit"
 	CatUsers         = "Users"
 	CatTeams         = "Teams"
+	CatMetrics       = "Metrics"
 )
 
 func ch(name, cat string, l Level) Scope {
@@ -65,7 +66,7 @@ func gh(s Scope) Scope { s.Gatehouse = true; return s }
 
 // Catalog is every scope a token may carry: the seed's table (its levels as
 // written, "manage/write permissions to parent resource" read as that level)
-// followed by Gatehouse's own scopes for pages, audit, users and teams.
+// followed by Gatehouse's own scopes for pages, audit, users, teams and metrics.
 var Catalog = []Scope{
 	ch("artifact:create", CatArtifacts, Write),
 	ch("artifact:delete", CatArtifacts, Manage),
@@ -111,6 +112,7 @@ var Catalog = []Scope{
 	gh(adm("user:edit", CatUsers, Manage)),
 	gh(adm("team:view", CatTeams, Read)),
 	gh(adm("team:edit", CatTeams, Manage)),
+	gh(adm("metrics:view", CatMetrics, Manage)),
 }
 
 var catalogIndex = func() map[string]Scope {

@@ -19,6 +19,7 @@ func TestCatalogMatchesSeedTable(t *testing.T) {
 		"role:edit": Manage, "role:view": Read, "system.settings:edit": Manage, "system:delete-blobs": Manage,
 		"user.token:edit": Manage, "user.token:view": Manage,
 		"page:view": Read, "page:edit": Manage, "audit:view": Manage, "user:view": Read, "user:edit": Manage, "team:view": Read, "team:edit": Manage,
+		"metrics:view": Manage,
 	}
 	if len(Catalog) != len(want) {
 		t.Fatalf("catalog has %d scopes, want %d", len(Catalog), len(want))
@@ -32,7 +33,7 @@ func TestCatalogMatchesSeedTable(t *testing.T) {
 		}
 	}
 	cats := Categories()
-	if cats[0].Name != CatArtifacts || len(cats[0].Scopes) != 5 || cats[len(cats)-1].Name != CatTeams {
+	if cats[0].Name != CatArtifacts || len(cats[0].Scopes) != 5 || cats[len(cats)-1].Name != CatMetrics {
 		t.Errorf("categories out of order: %+v", cats)
 	}
 }

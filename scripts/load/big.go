@@ -80,7 +80,7 @@ func runBig(dsn string, n int, dur time.Duration, conns int) error {
 	}
 	fmt.Printf("database %s; seeded 3×%d + %d + 10,000 artifacts in %s\n", backendName(dsn), n, n, time.Since(start).Round(time.Second))
 
-	h, err := handlers.NewServer(ctx, web.Config{DataDir: dir, MaxUpload: 1 << 20}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := handlers.NewServer(ctx, web.Config{DataDir: dir, MaxUpload: 1 << 20}, store, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func run(n int, dur time.Duration, workers int) error {
 	fmt.Printf("seeded %d artifacts in %s\n", n, time.Since(start).Round(time.Millisecond))
 
 	cfg := web.Config{DataDir: dir, MaxUpload: 1 << 20}
-	h, err := handlers.NewServer(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := handlers.NewServer(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		return err
 	}
