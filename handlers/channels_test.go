@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -587,15 +588,27 @@ func TestRepodataCacheAcrossInstances(t *testing.T) {
 			if n := count(repodata(t, a2, path)); n != 0 { // warms instance two's cache
 				t.Fatalf("%d packages before any upload", n)
 			}
+			// Instance two hears of a change within 100 ms (NOTIFY): poll that long.
+			eventually := func(ok func() bool) bool {
+				for deadline := time.Now().Add(100 * time.Millisecond); !ok(); {
+					if time.Now().After(deadline) {
+						return false
+					}
+				}
+				return true
+			}
 			p1, p2 := condatest.Pkg{Name: "one"}, condatest.Pkg{Name: "two"}
 			want(t, uploadTo(t, a1, "shared", "", p1.Filename(conda.Conda), condatest.Build(t, p1, conda.Conda)), http.StatusCreated)
-			if n := count(repodata(t, a2, path)); n != 1 {
-				t.Fatalf("instance two lists %d packages after an upload through one", n)
+			if !eventually(func() bool { return count(repodata(t, a2, path)) == 1 }) {
+				t.Fatalf("instance two lists %d packages after an upload through one", count(repodata(t, a2, path)))
 			}
 			want(t, uploadTo(t, a2, "shared", "", p2.Filename(conda.TarBz2), condatest.Build(t, p2, conda.TarBz2)), http.StatusCreated)
 			want(t, a1.Do(http.MethodDelete, "/api/channels/shared/artifacts/linux-64/"+p1.Filename(conda.Conda), nil, "", false), http.StatusNoContent)
-			rd := repodata(t, a2, path)
-			if count(rd) != 1 || rd["packages"].(map[string]any)[p2.Filename(conda.TarBz2)] == nil {
+			var rd map[string]any
+			if !eventually(func() bool {
+				rd = repodata(t, a2, path)
+				return count(rd) == 1 && rd["packages"].(map[string]any)[p2.Filename(conda.TarBz2)] != nil
+			}) {
 				t.Fatalf("instance two serves stale repodata: %v", rd)
 			}
 			want(t, a1.Get("/api/repo/shared/linux-64/"+p2.Filename(conda.TarBz2)), http.StatusOK) // the blob directory or bucket is shared
