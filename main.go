@@ -39,7 +39,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // runWith is run with the environment given as a lookup function.
 func runWith(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	logs := web.NewLogBuffer(stderr, 50*time.Millisecond)
+	defer logs.Close()
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	admin := len(args) > 0 && args[0] == "admin"
 	flagArgs := args
 	if admin {

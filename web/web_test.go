@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,3 +195,32 @@ func TestClassifyNeverLeaksInternalErrors(t *testing.T) {
 		t.Fatalf("%d %s %q", status, code, msg)
 	}
 }
+
+// The log buffer hands lines on within its interval, and everything on Close.
+func TestLogBuffer(t *testing.T) {
+	var out syncWriter
+	b := NewLogBuffer(&out, 20*time.Millisecond)
+	b.Write([]byte("one\n"))
+	for deadline := time.Now().Add(time.Second); out.String() != "one\n"; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not flushed: %q", out.String())
+		}
+	}
+	b.Write([]byte("two\n"))
+	b.Close()
+	if out.String() != "one\ntwo\n" {
+		t.Fatalf("after Close: %q", out.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+func (w *syncWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }

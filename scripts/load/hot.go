@@ -201,7 +201,13 @@ func startHot(o hotOptions, dir string) (*hotServer, error) {
 	}
 	srv.cmd = exec.Command(o.bin)
 	srv.cmd.Env = env
-	srv.cmd.Stdout, srv.cmd.Stderr = io.Discard, io.Discard
+	// The server's log goes to a file, as in production (nginx's access
+	// log goes to one too), not through a pipe to this process.
+	logFile, err := os.Create(filepath.Join(dir, "gatehouse.log"))
+	if err != nil {
+		return nil, err
+	}
+	srv.cmd.Stdout, srv.cmd.Stderr = logFile, logFile
 	if err := srv.cmd.Start(); err != nil {
 		return nil, err
 	}

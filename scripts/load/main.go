@@ -314,7 +314,7 @@ func startNginx(dir string, body []byte) (string, func(), error) {
 	ln.Close()
 	conf := fmt.Sprintf(`daemon off; worker_processes auto; pid %[1]s/nginx.pid; error_log %[1]s/error.log;
 events { worker_connections 256; }
-http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; gzip_static on;
+http { access_log %[1]s/access.log; sendfile on; tcp_nopush on; keepalive_requests 100000; gzip_static on;
   types { application/json json; }
   client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
   server { listen %[2]s; root %[1]s/www; } }
