@@ -179,6 +179,22 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Who has access (spec §14): the people behind the grants, for managers.
 	r.GET("/api/channels/:name/access", h.APIWhoHasAccess, channelAPI("name", "channel:edit", manage))
 
+	// Channel groups: a group the caller may not read is a 404; creating
+	// one needs an admin; changing members also needs manage on each
+	// channel added or removed (groups.go).
+	r.GET("/api/groups", h.APIGroups, groupList("channel.group:view"))
+	r.POST("/api/groups", h.APICreateGroup, api("channel.group:edit", manage))
+	r.GET("/api/groups/:group", h.APIGroup, groupAPI("group", "channel.group:view", read))
+	r.PATCH("/api/groups/:group", h.APIUpdateGroup, groupAPI("group", "channel.group:edit", manage))
+	r.DELETE("/api/groups/:group", h.APIDeleteGroup, groupAPI("group", "channel.group:edit", manage))
+	r.GET("/api/groups/:group/permissions", h.APIGroupPermissions, groupAPI("group", "channel.group:view", read))
+	r.PATCH("/api/groups/:group/permissions", h.APIPatchGroupPermissions, groupAPI("group", "channel.group:edit", manage))
+	// Subchannel groups: on their channel, like its subchannels.
+	r.GET("/api/channels/:name/subchannel-groups", h.APISubGroups, channelAPI("name", "subchannel.group:view", read))
+	r.POST("/api/channels/:name/subchannel-groups", h.APICreateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+	r.PATCH("/api/channels/:name/subchannel-groups/:group", h.APIUpdateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+	r.DELETE("/api/channels/:name/subchannel-groups/:group", h.APIDeleteSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+
 	// Catalog pages, Port's wire format (spec §6).
 	r.GET("/v1/pages", h.APIPages, api("page:view", read))
 	r.POST("/v1/pages", h.APICreatePage, api("page:edit", manage))
