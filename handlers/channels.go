@@ -15,6 +15,7 @@ import (
 	"gatehouse/models/access"
 	"gatehouse/views/components"
 	"gatehouse/views/pages/channels"
+	"gatehouse/views/pages/groups"
 	"gatehouse/web"
 )
 
@@ -319,6 +320,30 @@ func (h *Handlers) Channel(c echo.Context) error {
 	}
 	for _, s := range subs {
 		m.Subchannels = append(m.Subchannels, s.Name)
+	}
+	acl, err := h.Store.ChannelACL(ctx, p.Ch)
+	if err != nil {
+		return err
+	}
+	// The groups it is in, those the viewer may read (a group's name is
+	// no one else's business).
+	if in := acl.GroupNames(); len(in) > 0 {
+		readable, err := h.readableGroups(c)
+		if err != nil {
+			return err
+		}
+		for _, g := range readable {
+			if slices.Contains(in, g.G.Name) {
+				m.Groups = append(m.Groups, g.G.Name)
+			}
+		}
+	}
+	subGroups, err := h.Store.SubchannelGroups(ctx, p.Ch)
+	if err != nil {
+		return err
+	}
+	for _, g := range subGroups {
+		m.SubGroups = append(m.SubGroups, groups.SubGroup{Name: g.Name, Subchannels: g.Subchannels})
 	}
 	for _, a := range arts {
 		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{

@@ -12,6 +12,8 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/views/components"
+	"gatehouse/views/pages/groups"
 	"gatehouse/web"
 )
 
@@ -342,4 +344,185 @@ func (h *Handlers) APIPatchGroupPermissions(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, "permissions", permissionsJSON(after))
+}
+
+// ---- Pages and dialogs ----
+
+// GroupsPage lists the channel groups the viewer can read.
+func (h *Handlers) GroupsPage(c echo.Context) error {
+	gs, err := h.readableGroups(c)
+	if err != nil {
+		return err
+	}
+	m := groups.ListPage{CanCreate: web.ActorOf(c).IsAdmin()}
+	for _, g := range gs {
+		m.Groups = append(m.Groups, groups.Row{Name: g.G.Name, Description: g.G.Description, Channels: g.G.ChannelNames(), Level: g.Level.Title()})
+	}
+	return h.page(c, http.StatusOK, "Groups", groups.List(m))
+}
+
+// GroupPage shows one group (read).
+func (h *Handlers) GroupPage(c echo.Context) error {
+	g := groupOf(c)
+	m := groups.GroupPage{Name: g.G.Name, Description: g.G.Description, Level: g.Level.Title(), Channels: g.G.ChannelNames(), CanManage: g.Level >= access.Manage}
+	return h.page(c, http.StatusOK, "Group "+g.G.Name, groups.Page(m))
+}
+
+// channelChoicesFor lists the checkboxes of a group's channels: every
+// channel the viewer manages, and the members (fixed when the viewer may
+// not remove them), checked as in checked.
+func (h *Handlers) channelChoicesFor(c echo.Context, members, checked []string) ([]groups.Choice, error) {
+	chs, levels, err := h.readable(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []groups.Choice
+	for i, ch := range chs {
+		manages := levels[i] >= access.Manage
+		if manages || slices.Contains(members, ch.Name) {
+			out = append(out, groups.Choice{Name: ch.Name, Checked: slices.Contains(checked, ch.Name), Disabled: !manages})
+		}
+	}
+	return out, nil
+}
+
+func (h *Handlers) groupForm(c echo.Context, g *models.GroupInfo, name, desc string, checked []string) (groups.GroupForm, error) {
+	var members []string
+	if g != nil {
+		members = g.ChannelNames()
+	}
+	chans, err := h.channelChoicesFor(c, members, checked)
+	if err != nil {
+		return groups.GroupForm{}, err
+	}
+	return groups.GroupForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Edit: g != nil, Name: name, Description: desc, Channels: chans}, nil
+}
+
+// groupFormFailed shows the dialog again with what was wrong.
+func (h *Handlers) groupFormFailed(c echo.Context, err error, m groups.GroupForm) error {
+	fields, banner, err := formFault(err)
+	if err != nil {
+		return err
+	}
+	m.Errors, m.Error = fields, banner
+	return h.dialog(c, http.StatusUnprocessableEntity, m.Title(), groups.GroupDialog(m))
+}
+
+// NewGroupForm opens the new group dialog (admins).
+func (h *Handlers) NewGroupForm(c echo.Context) error {
+	m, err := h.groupForm(c, nil, "", "", nil)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, m.Title(), groups.GroupDialog(m))
+}
+
+// CreateGroup handles the new group dialog (admins).
+func (h *Handlers) CreateGroup(c echo.Context) error {
+	name, desc, chans := c.FormValue("name"), c.FormValue("description"), formValues(c, "channels")
+	g, err := h.createGroup(c, name, desc, chans)
+	if err != nil {
+		m, merr := h.groupForm(c, nil, name, desc, chans)
+		if merr != nil {
+			return merr
+		}
+		return h.groupFormFailed(c, err, m)
+	}
+	return h.done(c, groups.Href(g.Name), "Group "+g.Name+" created.")
+}
+
+// EditGroupForm opens the edit group dialog (manage).
+func (h *Handlers) EditGroupForm(c echo.Context) error {
+	g := groupOf(c).G
+	m, err := h.groupForm(c, g, g.Name, g.Description, g.ChannelNames())
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, m.Title(), groups.GroupDialog(m))
+}
+
+// UpdateGroup handles the edit group dialog (manage).
+func (h *Handlers) UpdateGroup(c echo.Context) error {
+	g := groupOf(c).G
+	desc, chans := c.FormValue("description"), nonNil(formValues(c, "channels"))
+	if _, err := h.updateGroup(c, g, &desc, chans); err != nil {
+		m, merr := h.groupForm(c, g, g.Name, desc, chans)
+		if merr != nil {
+			return merr
+		}
+		return h.groupFormFailed(c, err, m)
+	}
+	return h.done(c, groups.Href(g.Name), "Group "+g.Name+" saved.")
+}
+
+// GroupPermissionsForm opens the permissions picker: editable for
+// managers, read-only for everyone else who can read the group.
+func (h *Handlers) GroupPermissionsForm(c echo.Context) error {
+	props, err := h.groupPicker(c, groupOf(c), "")
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, "Permissions", components.Picker(props))
+}
+
+// SetGroupPermissions handles the picker's Done (manage).
+func (h *Handlers) SetGroupPermissions(c echo.Context) error {
+	g := groupOf(c)
+	patch, err := pickerPatch(c, channelLevelKeys)
+	if err != nil {
+		return err
+	}
+	if _, err := h.patchGroupPermissions(c, g.G, patch); err != nil {
+		_, banner, ferr := formFault(err)
+		if ferr != nil {
+			return ferr
+		}
+		props, perr := h.groupPicker(c, g, banner)
+		if perr != nil {
+			return perr
+		}
+		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
+	}
+	return h.done(c, groups.Href(g.G.Name), "Permissions of group "+g.G.Name+" saved.")
+}
+
+func (h *Handlers) groupPicker(c echo.Context, g groupPlace, problem string) (components.PickerProps, error) {
+	base := groups.Href(g.G.Name)
+	props := components.PickerProps{
+		ID: "permissions-dialog", Title: "Permissions of group " + g.G.Name, Action: base + "/permissions",
+		CSRF: web.CSRFToken(c), Inline: !web.IsHTMX(c), Back: base, ReadOnly: g.Level < access.Manage, Error: problem,
+		Note: "These permissions apply to every channel in the group.",
+	}
+	for _, l := range access.Levels {
+		props.Levels = append(props.Levels, components.PickerLevel{Key: l.String(), Label: l.Title(), Current: g.G.Grants[l.String()]})
+	}
+	if props.ReadOnly {
+		return props, nil
+	}
+	opts, err := h.pickerOptions(c)
+	if err != nil {
+		return components.PickerProps{}, err
+	}
+	props.Options = opts
+	return props, nil
+}
+
+// DeleteGroupForm asks to confirm deleting a group (manage).
+func (h *Handlers) DeleteGroupForm(c echo.Context) error {
+	g := groupOf(c).G
+	base := groups.Href(g.Name)
+	return h.dialog(c, http.StatusOK, "Delete group", components.ConfirmDialog(components.Confirm{
+		ID: "delete-group-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete group " + g.Name,
+		Message: "This deletes the group and its permissions; the channels stay. People and tokens that reached them through the group lose that access.",
+		Action:  base + "/delete", Button: "Delete", Back: base,
+	}))
+}
+
+// DeleteGroup deletes a group (manage).
+func (h *Handlers) DeleteGroup(c echo.Context) error {
+	g := groupOf(c).G
+	if err := h.deleteGroup(c, g); err != nil {
+		return err
+	}
+	return h.done(c, "/groups", "Group "+g.Name+" deleted.")
 }

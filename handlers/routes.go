@@ -118,6 +118,26 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
 	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
+	// Channel groups: the list shows what the viewer may read; each page
+	// needs its level on the group; creating one: admins. Subchannel
+	// groups live on their channel's page.
+	r.GET("/groups", h.GroupsPage, signedIn)
+	r.GET("/groups/new", h.NewGroupForm, adminOnly)
+	r.POST("/groups", h.CreateGroup, adminOnly)
+	r.GET("/groups/:group", h.GroupPage, onGroup("group", read))
+	r.GET("/groups/:group/edit", h.EditGroupForm, onGroup("group", manage))
+	r.POST("/groups/:group", h.UpdateGroup, onGroup("group", manage))
+	r.GET("/groups/:group/permissions", h.GroupPermissionsForm, onGroup("group", read))
+	r.POST("/groups/:group/permissions", h.SetGroupPermissions, onGroup("group", manage))
+	r.GET("/groups/:group/delete", h.DeleteGroupForm, onGroup("group", manage))
+	r.POST("/groups/:group/delete", h.DeleteGroup, onGroup("group", manage))
+	r.GET("/channels/:name/subchannel-groups/new", h.NewSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups", h.CreateSubGroup, onChannel("name", manage))
+	r.GET("/channels/:name/subchannel-groups/:group/edit", h.EditSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups/:group", h.UpdateSubGroup, onChannel("name", manage))
+	r.GET("/channels/:name/subchannel-groups/:group/delete", h.DeleteSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups/:group/delete", h.DeleteSubGroup, onChannel("name", manage))
+
 	// The conda channel protocol: public channels need nobody; a private
 	// channel answers 404 to anyone below read.
 	r.GET("/api/repo/*", h.Repo, condaRepo("artifact:download"))

@@ -2,12 +2,15 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models"
+	"gatehouse/views/components"
+	"gatehouse/views/pages/groups"
 	"gatehouse/web"
 )
 
@@ -118,4 +121,106 @@ func (h *Handlers) APIDeleteSubGroup(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// ---- Dialogs on the channel page ----
+
+func (h *Handlers) subGroupForm(c echo.Context, ch *models.Channel, edit bool, name string, checked []string) (groups.SubGroupForm, error) {
+	subs, err := h.Store.Subchannels(c.Request().Context(), ch)
+	if err != nil {
+		return groups.SubGroupForm{}, err
+	}
+	m := groups.SubGroupForm{Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Channel: ch.Name, Edit: edit, Name: name}
+	for _, s := range subs {
+		m.Subchannels = append(m.Subchannels, groups.Choice{Name: s.Name, Checked: slices.Contains(checked, s.Name)})
+	}
+	return m, nil
+}
+
+func (h *Handlers) subGroupFormFailed(c echo.Context, err error, m groups.SubGroupForm) error {
+	fields, banner, err := formFault(err)
+	if err != nil {
+		return err
+	}
+	m.Errors, m.Error = fields, banner
+	return h.dialog(c, http.StatusUnprocessableEntity, m.Title(), groups.SubGroupDialog(m))
+}
+
+// NewSubGroupForm opens the new subchannel group dialog (manage).
+func (h *Handlers) NewSubGroupForm(c echo.Context) error {
+	m, err := h.subGroupForm(c, placeOf(c).Ch, false, "", nil)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, m.Title(), groups.SubGroupDialog(m))
+}
+
+// CreateSubGroup handles the new subchannel group dialog (manage).
+func (h *Handlers) CreateSubGroup(c echo.Context) error {
+	ch := placeOf(c).Ch
+	name, subs := c.FormValue("name"), formValues(c, "subchannels")
+	g, err := h.createSubGroup(c, ch, name, subs)
+	if err != nil {
+		m, merr := h.subGroupForm(c, ch, false, name, subs)
+		if merr != nil {
+			return merr
+		}
+		return h.subGroupFormFailed(c, err, m)
+	}
+	return h.done(c, groups.ChannelHref(ch.Name), "Subchannel group "+g.Name+" created.")
+}
+
+// subGroupAt finds the subchannel group the path names.
+func (h *Handlers) subGroupAt(c echo.Context) (*models.SubGroupInfo, error) {
+	return h.Store.SubchannelGroupByName(c.Request().Context(), placeOf(c).Ch, c.Param("group"))
+}
+
+// EditSubGroupForm opens the edit subchannel group dialog (manage).
+func (h *Handlers) EditSubGroupForm(c echo.Context) error {
+	g, err := h.subGroupAt(c)
+	if err != nil {
+		return err
+	}
+	m, err := h.subGroupForm(c, placeOf(c).Ch, true, g.Name, g.Subchannels)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusOK, m.Title(), groups.SubGroupDialog(m))
+}
+
+// UpdateSubGroup handles the edit subchannel group dialog (manage).
+func (h *Handlers) UpdateSubGroup(c echo.Context) error {
+	ch := placeOf(c).Ch
+	name, subs := c.Param("group"), nonNil(formValues(c, "subchannels"))
+	if _, err := h.setSubGroup(c, ch, name, subs); err != nil {
+		m, merr := h.subGroupForm(c, ch, true, name, subs)
+		if merr != nil {
+			return merr
+		}
+		return h.subGroupFormFailed(c, err, m)
+	}
+	return h.done(c, groups.ChannelHref(ch.Name), "Subchannel group "+name+" saved.")
+}
+
+// DeleteSubGroupForm asks to confirm deleting a subchannel group (manage).
+func (h *Handlers) DeleteSubGroupForm(c echo.Context) error {
+	g, err := h.subGroupAt(c)
+	if err != nil {
+		return err
+	}
+	base := groups.ChannelHref(placeOf(c).Ch.Name)
+	return h.dialog(c, http.StatusOK, "Delete subchannel group", components.ConfirmDialog(components.Confirm{
+		ID: "delete-subgroup-dialog", Inline: !web.IsHTMX(c), CSRF: web.CSRFToken(c), Title: "Delete subchannel group " + g.Name,
+		Message: "This deletes the group; the subchannels stay. Tokens that reached them through the group lose that access.",
+		Action:  base + "/subchannel-groups/" + url.PathEscape(g.Name) + "/delete", Button: "Delete", Back: base,
+	}))
+}
+
+// DeleteSubGroup deletes a subchannel group (manage).
+func (h *Handlers) DeleteSubGroup(c echo.Context) error {
+	ch := placeOf(c).Ch
+	if err := h.deleteSubGroup(c, ch, c.Param("group")); err != nil {
+		return err
+	}
+	return h.done(c, groups.ChannelHref(ch.Name), "Subchannel group "+c.Param("group")+" deleted.")
 }

@@ -157,8 +157,10 @@ func (h *Handlers) dateBounds(c echo.Context) (min, max string, err error) {
 	return today.Format(time.DateOnly), today.AddDate(0, 0, set.MaxTokenLifetimeDays).Format(time.DateOnly), nil
 }
 
-// channelChoices lists "chan" and "chan/sub" for every channel the actor
-// can read, with the level they hold there (subchannels share it).
+// channelChoices lists "chan", "chan/sub" and "chan/group:<name>" for
+// every channel the actor can read, with the level they hold there
+// (subchannels and subchannel groups share it), then "group:<name>" for
+// every channel group they can read, at their level on it.
 func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error) {
 	chans, levels, err := h.readable(c)
 	if err != nil || len(chans) == 0 {
@@ -178,6 +180,14 @@ func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error
 			if s.ChannelID == ch.ID {
 				out = append(out, choice(ch.Name+"/"+s.Name))
 			}
+		}
+		// Its subchannel groups, at the channel's level.
+		subGroups, err := h.Store.SubchannelGroups(c.Request().Context(), &chans[i])
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range subGroups {
+			out = append(out, choice(ch.Name+"/"+access.GroupPrefix+g.Name))
 		}
 	}
 	return out, nil
