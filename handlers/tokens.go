@@ -170,6 +170,10 @@ func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error
 	if err != nil {
 		return nil, err
 	}
+	subGroups, err := h.Store.SubchannelGroupNamesOf(c.Request().Context(), chans)
+	if err != nil {
+		return nil, err
+	}
 	var out []tokens.ChannelChoice
 	for i, ch := range chans {
 		choice := func(path string) tokens.ChannelChoice {
@@ -181,14 +185,16 @@ func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error
 				out = append(out, choice(ch.Name+"/"+s.Name))
 			}
 		}
-		// Its subchannel groups, at the channel's level.
-		subGroups, err := h.Store.SubchannelGroups(c.Request().Context(), &chans[i])
-		if err != nil {
-			return nil, err
+		for _, g := range subGroups[ch.ID] { // at the channel's level
+			out = append(out, choice(ch.Name+"/"+access.GroupPrefix+g))
 		}
-		for _, g := range subGroups {
-			out = append(out, choice(ch.Name+"/"+access.GroupPrefix+g.Name))
-		}
+	}
+	gs, err := h.readableGroups(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		out = append(out, tokens.ChannelChoice{Path: access.GroupPrefix + g.G.Name, Held: int(g.Level), Name: g.Level.String()})
 	}
 	return out, nil
 }

@@ -502,3 +502,20 @@ WHERE g.channel_id IN ? ORDER BY g.name`, chIDs).Scan(&subs).Error
 	}
 	return nil
 }
+
+// SubchannelGroupNamesOf names the subchannel groups of several channels,
+// by channel id, in one query.
+func (s *Store) SubchannelGroupNamesOf(ctx context.Context, chans []Channel) (map[uint][]string, error) {
+	out := map[uint][]string{}
+	if len(chans) == 0 {
+		return out, nil
+	}
+	var groups []SubchannelGroup
+	if err := s.db.WithContext(ctx).Where("channel_id IN ?", ids(chans, func(c Channel) uint { return c.ID })).Order("name").Find(&groups).Error; err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		out[g.ChannelID] = append(out[g.ChannelID], g.Name)
+	}
+	return out, nil
+}
