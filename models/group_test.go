@@ -143,6 +143,14 @@ func TestSubchannelGroups(t *testing.T) {
 		if _, err := s.DeleteSubchannelGroup(ctx, ch, "qa"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("twice: %v", err)
 		}
+		// Deleting a channel takes its subchannel groups.
+		if _, _, err := s.DeleteChannel(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		if err := s.DB().Model(&models.SubchannelGroup{}).Where("channel_id = ?", other.ID).Count(&left).Error; err != nil || left != 0 {
+			t.Fatalf("%d subchannel groups left of a deleted channel (%v)", left, err)
+		}
 	})
 }
 
