@@ -67,7 +67,7 @@ func TestAdminCreateToken(t *testing.T) {
 			t.Fatalf("stored as %v", paths)
 		}
 		bad := [][]string{
-			{"--email", "ops@example.com", "--name", "y", "--expires", day, "--resource", "group:nope:read"},   // no such group
+			{"--email", "ops@example.com", "--name", "y", "--expires", day, "--resource", "group:nope:read"},     // no such group
 			{"--email", "dev@example.com", "--name", "y", "--expires", day, "--resource", "group:platform:read"}, // a group dev cannot read
 			{"--email", "ops@example.com", "--name", "y", "--expires", day, "--resource", "group::read"},
 			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--scope", "user:edit"},                                // beyond the owner
