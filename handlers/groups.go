@@ -477,6 +477,9 @@ func (h *Handlers) SetGroupPermissions(c echo.Context) error {
 		if ferr != nil {
 			return ferr
 		}
+		if banner == "" {
+			banner = err.Error() // a fault in the names picked: the picker has one place for it
+		}
 		props, perr := h.groupPicker(c, g, banner)
 		if perr != nil {
 			return perr

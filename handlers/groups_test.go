@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -330,5 +331,74 @@ func TestGroupScopes(t *testing.T) {
 		for _, r := range []*handlertest.Response{none.Get("/api/groups"), none.Get("/api/groups/g"), none.Get("/api/channels/main/subchannel-groups")} {
 			want(t, r, http.StatusForbidden)
 		}
+	})
+}
+
+// TestGroupForms: the dialogs refuse bad input with the dialog again and
+// nothing stored; a member cannot reach what they do not manage.
+func TestGroupForms(t *testing.T) {
+	eachBackend(t, func(t *testing.T, srv *handlertest.Server) {
+		adm := srv.AsAdmin()
+		s := srv.Store
+		modeltest.MustUser(t, s, "ann@example.com")
+		ann := srv.Login("ann@example.com")
+		for _, n := range []string{"alpha", "beta"} {
+			mustChannel(t, adm, n, "private")
+		}
+		grantOn(t, s, models.ResourceChannel, channelID(t, s, "beta"), "read", "ann@example.com")
+		form := func(c *handlertest.Client, path string, v url.Values) *handlertest.Response {
+			c.Header.Set("HX-Request", "true")
+			defer c.Header.Del("HX-Request")
+			return c.PostForm(path, v)
+		}
+		r := form(adm, "/groups", url.Values{"name": {"Bad Name"}, "channels": {"alpha"}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Use lowercase letters") || !strings.Contains(r.Body, `value="alpha" checked`) {
+			t.Fatalf("bad name: %d %s", r.StatusCode, r.Body)
+		}
+		want(t, form(adm, "/groups", url.Values{"name": {"web"}, "channels": {"alpha"}}), http.StatusNoContent)
+		r = form(adm, "/groups", url.Values{"name": {"WEB"}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already exists") {
+			t.Fatalf("duplicate: %d %s", r.StatusCode, r.Body)
+		}
+		want(t, form(adm, "/groups", url.Values{"name": {"x"}, "channels": {"nope"}}), http.StatusUnprocessableEntity)
+		want(t, form(adm, "/groups", url.Values{"name": {"x"}, "description": {strings.Repeat("d", 70<<10)}}), http.StatusRequestEntityTooLarge)
+		want(t, form(ann, "/groups", url.Values{"name": {"mine"}}), http.StatusForbidden)
+		want(t, adm.Do("POST", "/groups", strings.NewReader("name=y"), "application/x-www-form-urlencoded", true), http.StatusForbidden) // no CSRF token
+		if gs, _ := s.ReadableGroups(t.Context(), access.Subject{UserID: 1, Roles: []string{access.RoleAdmin}}); len(gs) != 1 {
+			t.Fatalf("%d groups stored", len(gs))
+		}
+		// Ann manages web through a grant on it, but only reads beta: a
+		// crafted form adding beta is refused and changes nothing.
+		want(t, adm.SendJSON("PATCH", "/api/groups/web/permissions", map[string]any{"manage": map[string]any{"users": []string{"ann@example.com"}}}), http.StatusOK)
+		r = ann.Get("/groups/web/edit")
+		want(t, r, http.StatusOK)
+		if !strings.Contains(r.Body, `value="alpha" checked`) || strings.Contains(r.Body, `value="beta"`) {
+			t.Errorf("the edit dialog offers %s", r.Body)
+		}
+		want(t, form(ann, "/groups/web", url.Values{"description": {"x"}, "channels": {"alpha", "beta"}}), http.StatusForbidden)
+		if got := groupChannels(t, adm, "web"); !slices.Equal(got, []string{"alpha"}) {
+			t.Fatalf("half-stored: %v", got)
+		}
+		want(t, form(ann, "/groups/web", url.Values{"description": {"ours"}, "channels": {"alpha"}}), http.StatusNoContent)
+		// The permissions picker names unknown teams.
+		r = form(ann, "/groups/web/permissions", url.Values{"levels": {"read"}, "read.teams": {"nope"}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "nope") {
+			t.Fatalf("unknown team: %d %s", r.StatusCode, r.Body)
+		}
+		want(t, form(ann, "/groups/web/permissions", url.Values{"levels": {"owner"}}), http.StatusBadRequest)
+		// Subchannel group dialogs.
+		want(t, adm.SendJSON("POST", "/api/channels/alpha/subchannels", map[string]any{"name": "s1"}), http.StatusCreated)
+		r = form(adm, "/channels/alpha/subchannel-groups", url.Values{"name": {"qa"}, "subchannels": {"s1", "nope"}})
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "nope") {
+			t.Fatalf("unknown subchannel: %d %s", r.StatusCode, r.Body)
+		}
+		want(t, form(adm, "/channels/alpha/subchannel-groups", url.Values{"name": {"qa"}, "subchannels": {"s1"}}), http.StatusNoContent)
+		want(t, form(adm, "/channels/alpha/subchannel-groups", url.Values{"name": {"QA"}}), http.StatusUnprocessableEntity)
+		want(t, form(ann, "/channels/beta/subchannel-groups", url.Values{"name": {"qa"}}), http.StatusForbidden)
+		want(t, form(adm, "/channels/alpha/subchannel-groups/qa", url.Values{}), http.StatusNoContent)
+		want(t, form(adm, "/channels/alpha/subchannel-groups/nope", url.Values{}), http.StatusNotFound)
+		want(t, form(adm, "/channels/alpha/subchannel-groups/qa/delete", url.Values{}), http.StatusNoContent)
+		want(t, form(adm, "/groups/web/delete", url.Values{}), http.StatusNoContent)
+		want(t, adm.Get("/groups/web"), http.StatusNotFound)
 	})
 }
