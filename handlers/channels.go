@@ -171,6 +171,14 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 	if err != nil {
 		return err
 	}
+	acl, err := h.Store.ChannelACL(ctx, ch)
+	if err != nil {
+		return err
+	}
+	subGroups, err := h.Store.SubchannelGroupNamesOf(ctx, []models.Channel{*ch})
+	if err != nil {
+		return err
+	}
 	deleted, shas, err := h.Store.DeleteChannel(ctx, ch.ID)
 	if err != nil {
 		return err
@@ -178,7 +186,8 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 	h.collectBlobs(c, shas)
 	h.Repodata.Forget(ch.ID)
 	h.audit(c, "channel.delete", deleted.Name, map[string]any{
-		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "files": len(shas), "permissions": permissionsJSON(grants[ch.ID])},
+		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "files": len(shas), "permissions": permissionsJSON(grants[ch.ID]),
+			"groups": nonNil(acl.GroupNames()), "subchannel_groups": nonNil(subGroups[ch.ID])},
 	})
 	return nil
 }

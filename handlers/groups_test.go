@@ -145,6 +145,14 @@ func TestGroupAPI(t *testing.T) {
 			t.Errorf("permissions %v", perms)
 		}
 		want(t, ann.SendJSON("PATCH", "/api/groups/team-a/permissions", map[string]any{"read": map[string]any{"teams": []string{"nope"}}}), http.StatusUnprocessableEntity)
+		// A member channel deleted leaves the group; its audit says which.
+		want(t, adm.Do("DELETE", "/api/channels/beta", nil, "", false), http.StatusNoContent)
+		if got := groupChannels(t, adm, "team-a"); !slices.Equal(got, []string{"alpha2"}) {
+			t.Fatalf("after deleting beta: %v", got)
+		}
+		if d := toJSON(adm.Get("/api/audit?action=channel.delete").Map(t)["events"].([]any)[0].(map[string]any)["details"]); !strings.Contains(d, `"groups":["team-a"]`) {
+			t.Errorf("channel.delete audit: %s", d)
+		}
 		// Deleting: the group's grants go with it, recorded.
 		want(t, ann.Do("DELETE", "/api/groups/team-a", nil, "", false), http.StatusNoContent)
 		want(t, adm.Get("/api/groups/team-a"), http.StatusNotFound)
