@@ -61,7 +61,7 @@ func createToken(ctx context.Context, store *models.Store, args []string, stdout
 	desc := fs.String("description", "", "what the token is for")
 	var scopes, resources multiFlag
 	fs.Var(&scopes, "scope", "scope to grant, e.g. artifact:download (repeatable)")
-	fs.Var(&resources, "resource", "CHANNEL[/SUB]:LEVEL to grant, level read|write|manage (repeatable)")
+	fs.Var(&resources, "resource", "CHANNEL[/SUB]:LEVEL, group:GROUP:LEVEL or CHANNEL/group:GROUP:LEVEL to grant, level read|write|manage (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func createToken(ctx context.Context, store *models.Store, args []string, stdout
 	for _, r := range resources {
 		i := strings.LastIndex(r, ":")
 		if i < 0 {
-			return fmt.Errorf("--resource %q: want CHANNEL[/SUB]:LEVEL", r)
+			return fmt.Errorf("--resource %q: want CHANNEL[/SUB]:LEVEL, group:GROUP:LEVEL or CHANNEL/group:GROUP:LEVEL", r)
 		}
 		res, err := access.ParseResource(r[:i], r[i+1:])
 		if err != nil {

@@ -43,7 +43,33 @@ func TestAdminCreateToken(t *testing.T) {
 		if err := runAdmin(ctx, s, []string{"create-token", "--email", "ops@example.com", "--name", "ci", "--expires", day, "--scope", "artifact:download", "--scope", "channel:view"}, &out, &errOut); err != nil {
 			t.Fatal(err)
 		}
+		// A channel group and a subchannel group, by the tokens' syntax.
+		alpha, _ := s.ChannelByName(ctx, "alpha")
+		if _, err := s.CreateSubchannel(ctx, alpha, "nightly"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateChannelGroup(ctx, "platform", "", []uint{alpha.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateSubchannelGroup(ctx, alpha, "qa", []string{"nightly"}); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := runAdmin(ctx, s, []string{"create-token", "--email", "ops@example.com", "--name", "grouped", "--expires", day,
+			"--resource", "group:platform:read", "--resource", "alpha/group:qa:write"}, &out, &errOut); err != nil {
+			t.Fatal(err)
+		}
+		tok, err = s.AuthenticateToken(ctx, strings.TrimSpace(out.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if paths := []string{tok.Grant().Resources[0].Path(), tok.Grant().Resources[1].Path()}; paths[0] != "group:platform" || paths[1] != "alpha/group:qa" {
+			t.Fatalf("stored as %v", paths)
+		}
 		bad := [][]string{
+			{"--email", "ops@example.com", "--name", "y", "--expires", day, "--resource", "group:nope:read"},     // no such group
+			{"--email", "dev@example.com", "--name", "y", "--expires", day, "--resource", "group:platform:read"}, // a group dev cannot read
+			{"--email", "ops@example.com", "--name", "y", "--expires", day, "--resource", "group::read"},
 			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--scope", "user:edit"},                                // beyond the owner
 			{"--email", "dev@example.com", "--name", "x", "--expires", day, "--resource", "alpha:read", "--scope", "channel:view"}, // both
 			{"--email", "dev@example.com", "--name", "x", "--expires", day},                                                        // neither

@@ -71,6 +71,9 @@ func seedAudit(t *testing.T, srv *handlertest.Server) {
 	if err := modeltest.SeedArtifacts(ctx, s, ch, "linux-64", 6); err != nil {
 		t.Fatal(err)
 	}
+	must(adm.SendJSON("POST", "/api/groups", map[string]any{"name": "platform", "description": "Everything the platform team ships", "channels": []string{"alpha", "beta"}}), 201, "group")
+	must(adm.SendJSON("PATCH", "/api/groups/platform/permissions", map[string]any{"read": map[string]any{"teams": []string{"Platform"}}}), 200, "group permissions")
+	must(adm.SendJSON("POST", "/api/channels/alpha/subchannel-groups", map[string]any{"name": "nightlies", "subchannels": []string{"nightly"}}), 201, "subchannel group")
 	must(adm.SendJSON("POST", "/v1/pages", map[string]any{
 		"identifier": "services", "title": "Services", "icon": "page",
 		"widgets": []map[string]any{{"type": "table", "kind": "artifacts"}},
@@ -137,6 +140,15 @@ func auditViews() []auditView {
 		dialog("channel-delete", "admin", "/channels/alpha", "button", "Delete channel"),
 		dialog("subchannel-new", "admin", "/channels/alpha", "button", "New subchannel"),
 		dialog("artifact-delete", "admin", "/channels/alpha", "button", "Delete pkg00000-1.0.0-py312h0000000_0.tar.bz2"),
+		page("groups-admin", "admin", "/groups"),
+		page("group-admin", "admin", "/groups/platform"),
+		dialog("group-new", "admin", "/groups", "button", "New group"),
+		dialog("group-edit", "admin", "/groups/platform", "button", "Edit group"),
+		dialog("group-permissions", "admin", "/groups/platform", "button", "Permissions"),
+		dialog("group-delete", "admin", "/groups/platform", "button", "Delete group"),
+		dialog("subgroup-new", "admin", "/channels/alpha", "button", "New subchannel group"),
+		dialog("subgroup-edit", "admin", "/channels/alpha", "button", "Edit subchannel group nightlies"),
+		dialog("subgroup-delete", "admin", "/channels/alpha", "button", "Delete subchannel group nightlies"),
 		page("catalog-admin", "admin", "/pages/services"),
 		{name: "catalog-filters", as: "admin", path: "/pages/services", do: func(e *Env) {
 			expectOK(e.T, e.Page.GetByText("Filters and columns").Click(), "open the filters")
@@ -168,6 +180,9 @@ func auditViews() []auditView {
 		page("channels-member", "member", "/channels"),
 		page("channel-member", "member", "/channels/alpha"),
 		dialog("channel-permissions-member", "member", "/channels/alpha", "button", "Permissions"),
+		page("groups-member", "member", "/groups"),
+		page("group-member", "member", "/groups/platform"),
+		dialog("group-permissions-member", "member", "/groups/platform", "button", "Permissions"),
 		page("catalog-member", "member", "/pages/services"),
 		dialog("catalog-permissions-member", "member", "/pages/services", "button", "Permissions"),
 		dialog("catalog-access-member", "member", "/pages/services", "button", "Permissions", "button", "Who has access"),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -118,10 +119,19 @@ func (h *Handlers) readable(c echo.Context) ([]models.Channel, []access.Level, e
 		return nil, nil, err
 	}
 	eng, scope := a.Engine(), ruleOf(c).Scope
+	// A token naming a channel group covers what is in the group now: its
+	// cap needs each channel's groups (from the view, as a rule).
+	groups := eng.Token != nil && slices.ContainsFunc(eng.Token.Grant.Resources, func(r access.Resource) bool { return r.Group != "" && r.Channel == "" })
 	var out []models.Channel
 	var levels []access.Level
 	for _, rc := range rows {
-		if lvl := eng.Capped(scope, access.ChannelTarget(rc.Name, "", access.ChannelACL{}), rc.Own); lvl >= access.Read {
+		var acl access.ChannelACL
+		if groups {
+			if acl, err = h.Store.ChannelACL(c.Request().Context(), &rc.Channel); err != nil {
+				return nil, nil, err
+			}
+		}
+		if lvl := eng.Capped(scope, access.ChannelTarget(rc.Name, "", acl), rc.Own); lvl >= access.Read {
 			out = append(out, rc.Channel)
 			levels = append(levels, lvl)
 		}

@@ -15,6 +15,7 @@ import (
 	"gatehouse/models/access"
 	"gatehouse/views/components"
 	"gatehouse/views/pages/channels"
+	"gatehouse/views/pages/groups"
 	"gatehouse/web"
 )
 
@@ -170,6 +171,14 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 	if err != nil {
 		return err
 	}
+	acl, err := h.Store.ChannelACL(ctx, ch)
+	if err != nil {
+		return err
+	}
+	subGroups, err := h.Store.SubchannelGroupNamesOf(ctx, []models.Channel{*ch})
+	if err != nil {
+		return err
+	}
 	deleted, shas, err := h.Store.DeleteChannel(ctx, ch.ID)
 	if err != nil {
 		return err
@@ -177,7 +186,8 @@ func (h *Handlers) deleteChannel(c echo.Context, ch *models.Channel) error {
 	h.collectBlobs(c, shas)
 	h.Repodata.Forget(ch.ID)
 	h.audit(c, "channel.delete", deleted.Name, map[string]any{
-		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "files": len(shas), "permissions": permissionsJSON(grants[ch.ID])},
+		"old": map[string]any{"description": deleted.Description, "privacy": deleted.Privacy(), "files": len(shas), "permissions": permissionsJSON(grants[ch.ID]),
+			"groups": nonNil(acl.GroupNames()), "subchannel_groups": nonNil(subGroups[ch.ID])},
 	})
 	return nil
 }
@@ -319,6 +329,30 @@ func (h *Handlers) Channel(c echo.Context) error {
 	}
 	for _, s := range subs {
 		m.Subchannels = append(m.Subchannels, s.Name)
+	}
+	acl, err := h.Store.ChannelACL(ctx, p.Ch)
+	if err != nil {
+		return err
+	}
+	// The groups it is in, those the viewer may read (a group's name is
+	// no one else's business).
+	if in := acl.GroupNames(); len(in) > 0 {
+		readable, err := h.readableGroups(c)
+		if err != nil {
+			return err
+		}
+		for _, g := range readable {
+			if slices.Contains(in, g.G.Name) {
+				m.Groups = append(m.Groups, g.G.Name)
+			}
+		}
+	}
+	subGroups, err := h.Store.SubchannelGroups(ctx, p.Ch)
+	if err != nil {
+		return err
+	}
+	for _, g := range subGroups {
+		m.SubGroups = append(m.SubGroups, groups.SubGroup{Name: g.Name, Subchannels: g.Subchannels})
 	}
 	for _, a := range arts {
 		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{

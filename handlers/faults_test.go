@@ -57,6 +57,25 @@ func TestHotPathAsksNothing(t *testing.T) {
 			if n := queries.Load(); n != 0 {
 				t.Errorf("a known token's repodata asked the database %d times in 20 requests", n)
 			}
+			// A token on a channel group, and one on a subchannel group: the
+			// same from memory.
+			want(t, adm.SendJSON("POST", "/api/groups", map[string]any{"name": "g", "channels": []string{"main"}}), http.StatusCreated)
+			want(t, adm.SendJSON("POST", "/api/channels/main/subchannels", map[string]any{"name": "s1"}), http.StatusCreated)
+			want(t, adm.SendJSON("POST", "/api/channels/main/subchannel-groups", map[string]any{"name": "sg", "subchannels": []string{"s1"}}), http.StatusCreated)
+			inGroup := withToken(srv, mustToken(t, srv.Store, handlertest.Admin, "group", access.TokenGrant{Resources: []access.Resource{{Group: "g", Level: access.Read}}}))
+			inSubGroup := withToken(srv, mustToken(t, srv.Store, handlertest.Admin, "subgroup", access.TokenGrant{Resources: []access.Resource{{Channel: "main", Group: "sg", Level: access.Read}}}))
+			subPath := "/api/repo/main/s1/noarch/repodata.json.zst"
+			want(t, inGroup.Get(path), http.StatusOK)
+			want(t, inSubGroup.Get(subPath), http.StatusOK)
+			queries.Store(0)
+			for range 20 {
+				want(t, inGroup.Get(path), http.StatusOK)
+				want(t, inSubGroup.Get(subPath), http.StatusOK)
+			}
+			if n := queries.Load(); n != 0 {
+				t.Errorf("known group tokens asked the database %d times in 40 requests", n)
+			}
+			want(t, good.Get(path), http.StatusOK) // known again (new tokens emptied the view's tokens)
 			// One made-up (well-formed) token, again and again: asked once.
 			forged := withToken(srv, models.NewTokenSecret())
 			queries.Store(0)

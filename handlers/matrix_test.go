@@ -164,6 +164,23 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 			return denied
 		}
 		return allowed
+	case access.OnGroup:
+		if r.Param == "" {
+			return allowed // a list, filtered for the caller
+		}
+		// The world's group holds channel c alone and grants nothing
+		// itself: the caller's level on it is theirs on c.
+		on := ownC
+		if cl.token != "" {
+			sc, _ := access.LookupScope(r.Scope)
+			on = min(on, sc.Level)
+		}
+		if on < access.Read {
+			return hidden
+		} else if on < r.Level {
+			return denied
+		}
+		return allowed
 	case access.OnPage:
 		on := ownP
 		if cl.token != "" {
@@ -201,10 +218,12 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 }
 
 // world is one set of things a route acts on: channel c<n> with
-// subchannel s and one package, page p<n>, team and role, and every
+// subchannel s and one package, channel group g<n> holding c<n>, subchannel
+// group g<n> of c<n> holding s, page p<n>, team and role, and every
 // caller's token — fresh for each request that changes things.
 type world struct {
 	channel, page  string
+	group          string
 	teamID, roleID uint
 	tokenID        uint
 	tokens         map[string]string
@@ -221,7 +240,7 @@ type matrix struct {
 func (m *matrix) world() world {
 	t, s, ctx := m.t, m.srv.Store, m.t.Context()
 	m.n++
-	w := world{channel: fmt.Sprintf("c%d", m.n), page: fmt.Sprintf("p%d", m.n), tokens: map[string]string{}}
+	w := world{channel: fmt.Sprintf("c%d", m.n), page: fmt.Sprintf("p%d", m.n), group: fmt.Sprintf("g%d", m.n), tokens: map[string]string{}}
 	ch, err := s.CreateChannel(ctx, models.NewChannel{Name: w.channel})
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +262,12 @@ func (m *matrix) world() world {
 	inSub := *a
 	inSub.ID, inSub.SubchannelID = 0, sub.ID
 	if _, err := s.AddArtifact(ctx, &inSub, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateChannelGroup(ctx, w.group, "", []uint{ch.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSubchannelGroup(ctx, ch, w.group, []string{sub.Name}); err != nil {
 		t.Fatal(err)
 	}
 	title := "Page"
@@ -311,7 +336,7 @@ func (w world) path(pattern string, users map[string]*models.User) string {
 	}
 	// Longer names first: the replacer tries them in this order.
 	r := strings.NewReplacer(":subdir", "noarch", ":filename", "pkg-1.0-0.conda", ":identifier", w.page,
-		":name", w.channel, ":sub", "s", ":id", id)
+		":name", w.channel, ":sub", "s", ":group", w.group, ":id", id)
 	p := r.Replace(pattern)
 	if strings.HasSuffix(p, "/artifacts/delete") { // the confirm dialog names its package in the query
 		p += "?subdir=noarch&filename=pkg-1.0-0.conda"

@@ -118,6 +118,26 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
 	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
+	// Channel groups: the list shows what the viewer may read; each page
+	// needs its level on the group; creating one: admins. Subchannel
+	// groups live on their channel's page.
+	r.GET("/groups", h.GroupsPage, signedIn)
+	r.GET("/groups/new", h.NewGroupForm, adminOnly)
+	r.POST("/groups", h.CreateGroup, adminOnly)
+	r.GET("/groups/:group", h.GroupPage, onGroup("group", read))
+	r.GET("/groups/:group/edit", h.EditGroupForm, onGroup("group", manage))
+	r.POST("/groups/:group", h.UpdateGroup, onGroup("group", manage))
+	r.GET("/groups/:group/permissions", h.GroupPermissionsForm, onGroup("group", read))
+	r.POST("/groups/:group/permissions", h.SetGroupPermissions, onGroup("group", manage))
+	r.GET("/groups/:group/delete", h.DeleteGroupForm, onGroup("group", manage))
+	r.POST("/groups/:group/delete", h.DeleteGroup, onGroup("group", manage))
+	r.GET("/channels/:name/subchannel-groups/new", h.NewSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups", h.CreateSubGroup, onChannel("name", manage))
+	r.GET("/channels/:name/subchannel-groups/:group/edit", h.EditSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups/:group", h.UpdateSubGroup, onChannel("name", manage))
+	r.GET("/channels/:name/subchannel-groups/:group/delete", h.DeleteSubGroupForm, onChannel("name", manage))
+	r.POST("/channels/:name/subchannel-groups/:group/delete", h.DeleteSubGroup, onChannel("name", manage))
+
 	// The conda channel protocol: public channels need nobody; a private
 	// channel answers 404 to anyone below read.
 	r.GET("/api/repo/*", h.Repo, condaRepo("artifact:download"))
@@ -178,6 +198,22 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.PATCH("/api/channels/:name/permissions", h.APIPatchChannelPermissions, channelAPI("name", "channel:edit", manage))
 	// Who has access (spec §14): the people behind the grants, for managers.
 	r.GET("/api/channels/:name/access", h.APIWhoHasAccess, channelAPI("name", "channel:edit", manage))
+
+	// Channel groups: a group the caller may not read is a 404; creating
+	// one needs an admin; changing members also needs manage on each
+	// channel added or removed (groups.go).
+	r.GET("/api/groups", h.APIGroups, groupList("channel.group:view"))
+	r.POST("/api/groups", h.APICreateGroup, api("channel.group:edit", manage))
+	r.GET("/api/groups/:group", h.APIGroup, groupAPI("group", "channel.group:view", read))
+	r.PATCH("/api/groups/:group", h.APIUpdateGroup, groupAPI("group", "channel.group:edit", manage))
+	r.DELETE("/api/groups/:group", h.APIDeleteGroup, groupAPI("group", "channel.group:edit", manage))
+	r.GET("/api/groups/:group/permissions", h.APIGroupPermissions, groupAPI("group", "channel.group:view", read))
+	r.PATCH("/api/groups/:group/permissions", h.APIPatchGroupPermissions, groupAPI("group", "channel.group:edit", manage))
+	// Subchannel groups: on their channel, like its subchannels.
+	r.GET("/api/channels/:name/subchannel-groups", h.APISubGroups, channelAPI("name", "subchannel.group:view", read))
+	r.POST("/api/channels/:name/subchannel-groups", h.APICreateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+	r.PATCH("/api/channels/:name/subchannel-groups/:group", h.APIUpdateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+	r.DELETE("/api/channels/:name/subchannel-groups/:group", h.APIDeleteSubGroup, channelAPI("name", "subchannel.group:edit", manage))
 
 	// Catalog pages, Port's wire format (spec §6).
 	r.GET("/v1/pages", h.APIPages, api("page:view", read))

@@ -111,6 +111,21 @@ func condaRepo(scope string) Rule {
 	return Rule{Scope: scope, Level: access.Read, On: access.OnChannel, Anonymous: true}
 }
 
+// groupAPI is a JSON endpoint on the channel group named by param.
+func groupAPI(param, scope string, need access.Level) Rule {
+	return Rule{Scope: scope, Level: need, On: access.OnGroup, Param: param}
+}
+
+// onGroup is a page or dialog on the channel group named by param.
+func onGroup(param string, need access.Level) Rule {
+	return Rule{Level: need, On: access.OnGroup, Param: param}
+}
+
+// groupList lists channel groups; the handler keeps those the actor may read.
+func groupList(scope string) Rule {
+	return Rule{Scope: scope, Level: access.Read, On: access.OnGroup}
+}
+
 // pageAPI is a JSON endpoint on the catalog page named by param.
 func pageAPI(param, scope string, need access.Level) Rule {
 	return Rule{Scope: scope, Level: need, On: access.OnPage, Param: param}
@@ -147,6 +162,7 @@ const (
 	ruleKey  = "gatehouse.rule"
 	placeKey = "gatehouse.place"
 	pageKey  = "gatehouse.page"
+	groupKey = "gatehouse.group"
 )
 
 // ruleOf is the rule of the request's route (the zero Rule outside the table).
@@ -159,6 +175,12 @@ func ruleOf(c echo.Context) Rule {
 func placeOf(c echo.Context) place {
 	p, _ := c.Get(placeKey).(place)
 	return p
+}
+
+// groupOf is the channel group a group route's rule resolved.
+func groupOf(c echo.Context) groupPlace {
+	g, _ := c.Get(groupKey).(groupPlace)
+	return g
 }
 
 // pageOf is the catalog page a page route's rule resolved.
@@ -240,6 +262,12 @@ func (h *Handlers) resolve(c echo.Context, a *web.Actor, rule Rule) error {
 			return err
 		}
 		c.Set(placeKey, p)
+	case rule.On == access.OnGroup && rule.Param != "":
+		g, err := h.groupAt(c, c.Param(rule.Param), rule.Level)
+		if err != nil {
+			return err
+		}
+		c.Set(groupKey, g)
 	case rule.On == access.OnPage && rule.Param != "":
 		cp, err := h.pageAccess(c, rule.Level)
 		if err != nil {

@@ -157,14 +157,20 @@ func (h *Handlers) dateBounds(c echo.Context) (min, max string, err error) {
 	return today.Format(time.DateOnly), today.AddDate(0, 0, set.MaxTokenLifetimeDays).Format(time.DateOnly), nil
 }
 
-// channelChoices lists "chan" and "chan/sub" for every channel the actor
-// can read, with the level they hold there (subchannels share it).
+// channelChoices lists "chan", "chan/sub" and "chan/group:<name>" for
+// every channel the actor can read, with the level they hold there
+// (subchannels and subchannel groups share it), then "group:<name>" for
+// every channel group they can read, at their level on it.
 func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error) {
 	chans, levels, err := h.readable(c)
 	if err != nil || len(chans) == 0 {
 		return nil, err
 	}
 	subs, err := h.Store.SubchannelsOf(c.Request().Context(), chans)
+	if err != nil {
+		return nil, err
+	}
+	subGroups, err := h.Store.SubchannelGroupNamesOf(c.Request().Context(), chans)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +185,16 @@ func (h *Handlers) channelChoices(c echo.Context) ([]tokens.ChannelChoice, error
 				out = append(out, choice(ch.Name+"/"+s.Name))
 			}
 		}
+		for _, g := range subGroups[ch.ID] { // at the channel's level
+			out = append(out, choice(ch.Name+"/"+access.GroupPrefix+g))
+		}
+	}
+	gs, err := h.readableGroups(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		out = append(out, tokens.ChannelChoice{Path: access.GroupPrefix + g.G.Name, Held: int(g.Level), Name: g.Level.String()})
 	}
 	return out, nil
 }

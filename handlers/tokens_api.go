@@ -33,10 +33,13 @@ type TokenJSON struct {
 	Secret        string     `json:"secret,omitempty"`
 }
 
-// ResourceJSON is one resource of a token: {"channel": "c" or "c/sub", "level"}.
+// ResourceJSON is one resource of a token: {"channel", "subchannel"?,
+// "level"}, {"group", "level"} for a channel group, or {"channel",
+// "group", "level"} for one of the channel's subchannel groups.
 type ResourceJSON struct {
-	Channel    string `json:"channel"`
+	Channel    string `json:"channel,omitempty"`
 	Subchannel string `json:"subchannel,omitempty"`
+	Group      string `json:"group,omitempty"`
 	Level      string `json:"level"`
 }
 
@@ -48,7 +51,7 @@ func (h *Handlers) tokenJSON(t *models.Token, secret string) TokenJSON {
 		out.Scopes = []string{}
 	}
 	for _, r := range g.Resources {
-		out.Resources = append(out.Resources, ResourceJSON{Channel: r.Channel, Subchannel: r.Sub, Level: r.Level.String()})
+		out.Resources = append(out.Resources, ResourceJSON{Channel: r.Channel, Subchannel: r.Sub, Group: r.Group, Level: r.Level.String()})
 	}
 	if t.User != nil {
 		out.Owner = t.User.Email
@@ -108,7 +111,14 @@ func (h *Handlers) APICreateToken(c echo.Context) error {
 	g := access.TokenGrant{Scopes: in.Scopes}
 	for _, r := range in.Resources {
 		path := r.Channel
-		if r.Subchannel != "" {
+		switch {
+		case r.Group != "" && r.Subchannel != "":
+			return models.Invalid("resources", "A resource names a subchannel or a group, not both.")
+		case r.Group != "" && r.Channel == "":
+			path = access.GroupPrefix + r.Group
+		case r.Group != "":
+			path += "/" + access.GroupPrefix + r.Group
+		case r.Subchannel != "":
 			path += "/" + r.Subchannel
 		}
 		res, err := access.ParseResource(path, r.Level)

@@ -117,6 +117,51 @@ func TestChangesReachEveryInstance(t *testing.T) {
 	seen("an upload", func() bool { return len(repodata(t, reader, repo)["packages.conda"].(map[string]any)) == 1 })
 }
 
+// TestGroupChangesReachEveryInstance: a channel put in a group, or taken
+// out, through one instance changes what a token on the group reaches
+// through the other within 100 ms, though it answers from memory.
+func TestGroupChangesReachEveryInstance(t *testing.T) {
+	if !slices.Contains(modeltest.Backends(t), modeltest.Postgres) {
+		return // several instances share PostgreSQL; SQLite serves one
+	}
+	dsn := modeltest.DSN(t, modeltest.Postgres)
+	cfg := handlertest.Config(t)
+	one := handlertest.StartWith(t, openShared(t, dsn), cfg)
+	two := handlertest.StartWith(t, openShared(t, dsn), cfg)
+	adm := one.AsAdmin()
+	mustChannel(t, adm, "main", "private")
+	want(t, adm.SendJSON("POST", "/api/groups", map[string]any{"name": "g"}), 201)
+	tok := withToken(two, mustToken(t, one.Store, handlertest.Admin, "group", access.TokenGrant{Resources: []access.Resource{{Group: "g", Level: access.Read}}}))
+	repo := "/api/repo/main/noarch/repodata.json"
+	want(t, tok.Get(repo), 404) // instance two holds main's access in memory now
+	seen := func(what string, status int) {
+		t.Helper()
+		start := time.Now()
+		for tok.Get(repo).StatusCode != status {
+			if time.Since(start) > 100*time.Millisecond {
+				t.Fatalf("%s: instance two still answers as before after 100ms", what)
+			}
+		}
+		t.Logf("%s seen by instance two after %s", what, time.Since(start).Round(time.Millisecond))
+	}
+	want(t, adm.SendJSON("PATCH", "/api/groups/g", map[string]any{"add": []string{"main"}}), 200)
+	seen("a channel added to the group", 200)
+	want(t, adm.SendJSON("PATCH", "/api/groups/g", map[string]any{"remove": []string{"main"}}), 200)
+	seen("a channel removed from the group", 404)
+	// A grant on the group, for a session on instance two.
+	modeltest.MustUser(t, one.Store, "dev@example.com")
+	dev := two.Login("dev@example.com")
+	want(t, adm.SendJSON("PATCH", "/api/groups/g", map[string]any{"add": []string{"main"}}), 200)
+	want(t, dev.Get(repo), 404)
+	want(t, adm.SendJSON("PATCH", "/api/groups/g/permissions", map[string]any{"read": map[string]any{"users": []string{"dev@example.com"}}}), 200)
+	start := time.Now()
+	for dev.Get(repo).StatusCode != 200 {
+		if time.Since(start) > 100*time.Millisecond {
+			t.Fatal("a grant on the group: not seen by instance two after 100ms")
+		}
+	}
+}
+
 // TestLostNotificationsFallBack cuts an instance's notification connection:
 // until it is back, every request asks the database, so a change made
 // meanwhile is seen at once; afterwards the instance serves from memory

@@ -64,7 +64,8 @@ type Artifact struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
-// ChannelACLs loads what decides access to each channel: privacy and grants.
+// ChannelACLs loads what decides access to each channel: privacy, grants,
+// the channel groups it is in with theirs, and its subchannel groups.
 func (s *Store) ChannelACLs(ctx context.Context, channels []Channel) (map[uint]access.ChannelACL, error) {
 	idList := ids(channels, func(c Channel) uint { return c.ID })
 	grants, err := s.GrantsFor(ctx, ResourceChannel, idList)
@@ -78,6 +79,9 @@ func (s *Store) ChannelACLs(ctx context.Context, channels []Channel) (map[uint]a
 			acl.ByLevel[l] = grants[ch.ID][l.String()]
 		}
 		out[ch.ID] = acl
+	}
+	if err := groupACLs(s.db.WithContext(ctx), idList, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -130,8 +134,9 @@ type ReadableChannel struct {
 }
 
 // ReadableChannels lists, by name, the channels the subject may at least
-// read, each with the subject's own level there (access.ChannelLevel):
-// one query, scoped by who asks. Tokens cap these levels further.
+// read, each with the subject's own level there (access.ChannelLevel,
+// grants on the channel groups it is in included): one query, scoped by
+// who asks. Tokens cap these levels further.
 func (s *Store) ReadableChannels(ctx context.Context, subj access.Subject) ([]ReadableChannel, error) {
 	var out []ReadableChannel
 	db := s.db.WithContext(ctx)
@@ -156,7 +161,8 @@ func (s *Store) ReadableChannels(ctx context.Context, subj access.Subject) ([]Re
 	err := db.Raw(`
 SELECT c.*, COALESCE(MAX(CASE g.level WHEN 'manage' THEN 3 WHEN 'write' THEN 2 WHEN 'read' THEN 1 END), 0) AS best
 FROM channels c
-LEFT JOIN grants g ON g.resource_type = 'channel' AND g.resource_id = c.id AND (
+LEFT JOIN grants g ON (g.resource_type = 'channel' AND g.resource_id = c.id
+  OR g.resource_type = 'group' AND g.resource_id IN (SELECT m.group_id FROM channel_group_members m WHERE m.channel_id = c.id)) AND (
      (g.principal_kind = 'user' AND g.principal_id = ?)
   OR (g.principal_kind = 'role' AND g.principal_id IN (SELECT id FROM roles WHERE name IN ?))
   OR (g.principal_kind = 'team' AND g.principal_id IN (SELECT id FROM teams WHERE name IN ?)))

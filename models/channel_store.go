@@ -118,7 +118,8 @@ func (s *Store) UpdateChannel(ctx context.Context, id uint, up ChannelUpdate) (b
 	return before, after, err
 }
 
-// DeleteChannel removes a channel with its subchannels, artifacts and grants.
+// DeleteChannel removes a channel with its subchannels, artifacts, grants,
+// subchannel groups and its places in channel groups.
 // It returns the channel and the SHA256 of every artifact removed, so their
 // blobs can be collected once nothing refers to them.
 func (s *Store) DeleteChannel(ctx context.Context, id uint) (*Channel, []string, error) {
@@ -143,6 +144,9 @@ func (s *Store) DeleteChannel(ctx context.Context, id uint) (*Channel, []string,
 		}{
 			{&Artifact{}, "channel_id = ?", []any{id}},
 			{&PackageName{}, "channel_id = ?", []any{id}},
+			{&SubchannelGroupMember{}, "group_id IN (SELECT id FROM subchannel_groups WHERE channel_id = ?)", []any{id}},
+			{&SubchannelGroup{}, "channel_id = ?", []any{id}},
+			{&ChannelGroupMember{}, "channel_id = ?", []any{id}},
 			{&Subchannel{}, "channel_id = ?", []any{id}},
 			{&Grant{}, "resource_type = ? AND resource_id = ?", []any{ResourceChannel, id}},
 			{&Channel{}, "id = ?", []any{id}},
@@ -248,6 +252,9 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 		}
 		q := tx.Model(&Artifact{}).Where("channel_id = ? AND subchannel_id = ?", ch.ID, sub.ID)
 		if err := q.Distinct().Pluck("sha256", &shas).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("subchannel_id = ?", sub.ID).Delete(&SubchannelGroupMember{}).Error; err != nil {
 			return err
 		}
 		for _, model := range []any{&Artifact{}, &PackageName{}} {

@@ -163,7 +163,8 @@ func TestReadableChannels(t *testing.T) {
 
 // TestReadableChannelsAgreesWithEngine holds the one-query list against
 // the engine: for people granted through roles, teams, their email and
-// several of those at once, disabled and anonymous, every channel is listed
+// several of those at once, on the channel or on channel groups it is in,
+// disabled and anonymous, every channel is listed
 // exactly when access.ChannelLevel says it is readable, at that level.
 func TestReadableChannelsAgreesWithEngine(t *testing.T) {
 	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
@@ -222,9 +223,36 @@ func TestReadableChannelsAgreesWithEngine(t *testing.T) {
 				chans = append(chans, *ch)
 			}
 		}
+		// Channel groups granting the same mixes, each holding two channels
+		// (so some channels are in none, one or two groups).
+		for i, g := range grants {
+			members := []uint{chans[(2*i+3)%len(chans)].ID, chans[(3*i+1)%len(chans)].ID}
+			if members[0] == members[1] {
+				members = members[:1]
+			}
+			gi, err := s.CreateChannelGroup(ctx, fmt.Sprintf("grp%d", i), "", members)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(g) > 0 {
+				if _, _, err := s.ApplyGrantsPatch(ctx, models.ResourceGroup, gi.ID, g); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := s.CreateChannelGroup(ctx, "empty", "", nil); err != nil {
+			t.Fatal(err)
+		}
 		acls, err := s.ChannelACLs(ctx, chans)
 		if err != nil {
 			t.Fatal(err)
+		}
+		inGroups := 0
+		for _, acl := range acls {
+			inGroups += len(acl.Groups)
+		}
+		if inGroups < len(grants) {
+			t.Fatalf("only %d memberships seen", inGroups)
 		}
 		for _, subj := range subjects {
 			got, err := s.ReadableChannels(ctx, subj)

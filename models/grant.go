@@ -20,6 +20,7 @@ const (
 const (
 	ResourceChannel = "channel"
 	ResourcePage    = "page"
+	// ResourceGroup (group.go) is a channel group.
 )
 
 // Grant gives one principal one level on one resource (a channel or a page).
@@ -216,10 +217,11 @@ type GrantRef struct {
 func (s *Store) GrantsOf(ctx context.Context, principalKind string, principalID uint) ([]GrantRef, error) {
 	out := []GrantRef{}
 	err := s.db.WithContext(ctx).Raw(`
-SELECT g.resource_type AS resource, COALESCE(p.identifier, c.name, '') AS name, g.level
+SELECT g.resource_type AS resource, COALESCE(p.identifier, c.name, cg.name, '') AS name, g.level
 FROM grants g
 LEFT JOIN pages p ON g.resource_type = 'page' AND p.id = g.resource_id
 LEFT JOIN channels c ON g.resource_type = 'channel' AND c.id = g.resource_id
+LEFT JOIN channel_groups cg ON g.resource_type = 'group' AND cg.id = g.resource_id
 WHERE g.principal_kind = ? AND g.principal_id = ?
 ORDER BY g.resource_type, name, g.level`, principalKind, principalID).Scan(&out).Error
 	return out, err

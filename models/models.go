@@ -10,6 +10,7 @@ var allModels = []any{
 	&Session{},
 	&Notice{},
 	&BlockedLicense{}, &Vulnerability{}, &VulnerabilityAnnotation{},
+	&ChannelGroup{}, &ChannelGroupMember{}, &SubchannelGroup{}, &SubchannelGroupMember{},
 }
 
 // AllModels lists every GORM struct that maps to a table.

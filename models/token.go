@@ -56,6 +56,7 @@ type Token struct {
 type resourceJSON struct {
 	Channel string `json:"channel"`
 	Sub     string `json:"subchannel,omitempty"`
+	Group   string `json:"group,omitempty"`
 	Level   string `json:"level"`
 }
 
@@ -76,7 +77,7 @@ func (t *Token) decodeGrant() access.TokenGrant {
 	_ = json.Unmarshal([]byte(t.Resources), &rs)
 	for _, r := range rs {
 		l, _ := access.ParseLevel(r.Level)
-		g.Resources = append(g.Resources, access.Resource{Channel: r.Channel, Sub: r.Sub, Level: l})
+		g.Resources = append(g.Resources, access.Resource{Channel: r.Channel, Sub: r.Sub, Group: r.Group, Level: l})
 	}
 	_ = json.Unmarshal([]byte(t.Scopes), &g.Scopes)
 	return g
@@ -85,7 +86,7 @@ func (t *Token) decodeGrant() access.TokenGrant {
 func encodeGrant(g access.TokenGrant) (resources, scopes string) {
 	rs := make([]resourceJSON, len(g.Resources))
 	for i, r := range g.Resources {
-		rs[i] = resourceJSON{Channel: r.Channel, Sub: r.Sub, Level: r.Level.String()}
+		rs[i] = resourceJSON{Channel: r.Channel, Sub: r.Sub, Group: r.Group, Level: r.Level.String()}
 	}
 	if g.Scopes == nil {
 		g.Scopes = []string{}
@@ -305,14 +306,16 @@ func (s *Store) TokenExpiry(ctx context.Context, day string) (time.Time, error) 
 // level on every channel named in g (all channels for scope tokens).
 func (s *Store) TokenHoldings(ctx context.Context, u *User, g access.TokenGrant) (access.Holdings, error) {
 	subj := u.Subject()
-	h := access.Holdings{Admin: subj.IsAdmin(), Channels: map[string]access.Level{}}
+	h := access.Holdings{Admin: subj.IsAdmin(), Channels: map[string]access.Level{}, Groups: map[string]access.Level{}}
 	q := s.db.WithContext(ctx).Order("name")
 	if g.Kind() == access.KindResources {
-		names := make([]string, len(g.Resources))
-		for i, r := range g.Resources {
-			names[i] = r.Channel
+		var names []string
+		for _, r := range g.Resources {
+			if r.Channel != "" {
+				names = append(names, r.Channel)
+			}
 		}
-		q = q.Where("name IN ?", names)
+		q = q.Where("name IN ?", storableOnly(names))
 	}
 	var chans []Channel
 	if err := q.Find(&chans).Error; err != nil {
@@ -324,6 +327,22 @@ func (s *Store) TokenHoldings(ctx context.Context, u *User, g access.TokenGrant)
 	}
 	for _, ch := range chans {
 		h.Channels[ch.Name] = access.ChannelLevel(subj, acls[ch.ID])
+	}
+	// A subchannel group is held at the channel's level; a channel group
+	// at the owner's level on the group (access.GroupLevel).
+	for _, r := range g.Resources {
+		switch {
+		case r.Group != "" && r.Channel != "":
+			h.Groups[r.Path()] = h.Channels[r.Channel]
+		case r.Group != "":
+			gi, err := s.ChannelGroupByName(ctx, r.Group)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return h, err
+			}
+			h.Groups[r.Path()] = access.GroupLevel(subj, gi.Access)
+		}
 	}
 	return h, nil
 }
@@ -340,8 +359,18 @@ func (s *Store) checkGrant(ctx context.Context, u *User, g access.TokenGrant) er
 	if err != nil {
 		return err
 	}
-	var unknown []string
+	var unknown, unknownGroups []string
 	for _, r := range g.Resources {
+		if r.Group != "" {
+			ok, err := s.groupExists(ctx, r, h)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				unknownGroups = append(unknownGroups, r.Path())
+			}
+			continue
+		}
 		ch, err := s.ChannelByName(ctx, r.Channel)
 		if errors.Is(err, ErrNotFound) || err == nil && !h.Admin && h.Channels[r.Channel] == access.None {
 			unknown = append(unknown, r.Path()) // a channel the owner cannot read does not exist for them
@@ -361,6 +390,9 @@ func (s *Store) checkGrant(ctx context.Context, u *User, g access.TokenGrant) er
 	}
 	if len(unknown) > 0 {
 		return Invalid("resources", "Unknown channel: %s.", strings.Join(unknown, ", "))
+	}
+	if len(unknownGroups) > 0 {
+		return Invalid("resources", "Unknown group: %s.", strings.Join(unknownGroups, ", "))
 	}
 	if missing := access.Missing(g, h); len(missing) > 0 {
 		return Invalid(fieldOf(g), "You cannot grant more than you hold. Missing: %s.", strings.Join(missing, "; "))
@@ -500,4 +532,31 @@ func (s *Store) CreateTokenAs(ctx context.Context, email string, in NewToken) (*
 		return nil, "", Invalid("email", "User %s is disabled.", email)
 	}
 	return s.CreateToken(ctx, u, in)
+}
+
+// groupExists reports whether the group a resource names exists for the
+// owner: a channel group they may read, or a subchannel group of a
+// channel they may read.
+func (s *Store) groupExists(ctx context.Context, r access.Resource, h access.Holdings) (bool, error) {
+	if !h.Admin && h.Groups[r.Path()] == access.None {
+		return false, nil // one the owner cannot read does not exist for them
+	}
+	if r.Channel == "" {
+		_, err := s.ChannelGroupByName(ctx, r.Group)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	ch, err := s.ChannelByName(ctx, r.Channel)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	_, err = s.SubchannelGroupByName(ctx, ch, r.Group)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -196,7 +196,7 @@ func partsOf(table string) int {
 		return partUsers
 	case "channels":
 		return partChannels
-	case "grants":
+	case "grants", "channel_groups", "channel_group_members", "subchannel_groups", "subchannel_group_members":
 		return partACLs
 	case "subchannels":
 		return partSubs | partChannels

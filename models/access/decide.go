@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -37,6 +38,8 @@ const (
 	OnChannel
 	// OnPage actions concern one catalog page.
 	OnPage
+	// OnGroup actions concern one channel group.
+	OnGroup
 )
 
 func (k TargetKind) String() string {
@@ -45,6 +48,8 @@ func (k TargetKind) String() string {
 		return "channel"
 	case OnPage:
 		return "page"
+	case OnGroup:
+		return "group"
 	}
 	return "system"
 }
@@ -58,6 +63,8 @@ type Target struct {
 	ACL          ChannelACL
 	// Readers are who may read a catalog page.
 	Readers Grants
+	// Group is the channel group an OnGroup action is on.
+	Group Group
 }
 
 // System is the target of actions on no one channel or page.
@@ -89,7 +96,16 @@ func DecideWithin(a Actor, scope string, t Target) Level {
 	best := Decide(a, scope, t)
 	if a.Token != nil {
 		for _, r := range a.Token.Grant.Resources {
-			if r.Channel == t.Channel && r.Sub != "" {
+			switch {
+			case r.Channel != t.Channel:
+			case r.Group != "":
+				for sub, groups := range t.ACL.SubGroups {
+					if slices.Contains(groups, r.Group) {
+						t.Sub = sub
+						best = max(best, Decide(a, scope, t))
+					}
+				}
+			case r.Sub != "":
 				t.Sub = r.Sub
 				best = max(best, Decide(a, scope, t))
 			}
@@ -129,6 +145,8 @@ func OwnLevel(s Subject, scope string, t Target) Level {
 		return ChannelLevel(s, t.ACL)
 	case OnPage:
 		return PageLevel(s, t.Readers)
+	case OnGroup:
+		return GroupLevel(s, t.Group)
 	}
 	switch {
 	case s.Anonymous() || s.Disabled:
@@ -194,7 +212,7 @@ func (g TokenGrant) Cap(scope string, t Target) Level {
 		if t.Kind != OnChannel {
 			return None
 		}
-		return g.cover(t.Channel, t.Sub)
+		return g.cover(t)
 	}
 	return None
 }
@@ -208,7 +226,7 @@ func (g TokenGrant) strongestScope(kind TargetKind) Level {
 		if !ok {
 			continue
 		}
-		if kind == OnChannel && !s.CapsChannels || kind == OnPage && s.Category != CatPages {
+		if kind == OnChannel && !s.CapsChannels || kind == OnPage && s.Category != CatPages || kind == OnGroup && s.Category != CatChannelGroups {
 			continue
 		}
 		best = max(best, s.Level)
@@ -216,29 +234,45 @@ func (g TokenGrant) strongestScope(kind TargetKind) Level {
 	return best
 }
 
-// cover is the level of the strongest pair naming the channel or, for a
-// subchannel, the channel or that subchannel. A pair on "chan/sub" covers
-// only that subchannel.
-func (g TokenGrant) cover(channel, sub string) Level {
+// cover is the level of the strongest pair that covers the channel or
+// subchannel t names (Resource.Covers).
+func (g TokenGrant) cover(t Target) Level {
 	best := None
 	for _, r := range g.Resources {
-		if r.Channel == channel && (r.Sub == "" || r.Sub == sub) {
+		if r.Covers(t.Channel, t.Sub, t.ACL) {
 			best = max(best, r.Level)
 		}
 	}
 	return best
 }
 
+// Covers reports whether the pair reaches channel (sub "") or its
+// subchannel sub, whose ACL is acl: a pair on "chan" covers the channel
+// and its subchannels, one on "chan/sub" only that subchannel; a pair on a
+// channel group ("group:<name>") covers each channel in the group now and
+// its subchannels, and one on a subchannel group ("chan/group:<name>")
+// each subchannel in that group now. Membership is read from acl at every
+// decision, so a channel added later is covered and one removed is not.
+func (r Resource) Covers(channel, sub string, acl ChannelACL) bool {
+	switch {
+	case r.Group != "" && r.Channel == "":
+		return acl.InGroup(r.Group)
+	case r.Group != "":
+		return r.Channel == channel && sub != "" && slices.Contains(acl.SubGroups[sub], r.Group)
+	}
+	return r.Channel == channel && (r.Sub == "" || r.Sub == sub)
+}
+
 // Names reports whether a resource token names the channel at all (the
 // channel or any of its subchannels); callers answer 404 rather than 403
 // where the token must not learn which channels exist. Scope tokens name
 // every channel.
-func (g TokenGrant) Names(channel string) bool {
+func (g TokenGrant) Names(channel string, acl ChannelACL) bool {
 	if g.Kind() != KindResources {
 		return true
 	}
 	for _, r := range g.Resources {
-		if r.Channel == channel {
+		if r.Channel == channel || r.Group != "" && r.Channel == "" && acl.InGroup(r.Group) {
 			return true
 		}
 	}
@@ -250,13 +284,19 @@ func (g TokenGrant) Names(channel string) bool {
 // re-issue another token. It compares level by level and channel by
 // channel: a resource pair needs the parent's level on that channel or
 // subchannel (a scope token holds, on every channel, the level of its
-// strongest channel scope); a scope needs the parent to hold that scope;
-// and the child may not live longer than the parent.
+// strongest channel scope); a pair on a group needs the same pair in the
+// parent (membership changes, so no set of channels stands in for it);
+// a scope needs the parent to hold that scope; and the child may not live
+// longer than the parent.
 func Exceeds(child, parent Token) []string {
 	var out []string
 	for _, r := range child.Grant.Resources {
 		t := ChannelTarget(r.Channel, r.Sub, ChannelACL{})
-		if have := parent.Grant.Cap("", t); have < r.Level {
+		have := parent.Grant.Cap("", t)
+		if r.Group != "" {
+			have = parent.Grant.groupCap(r)
+		}
+		if have < r.Level {
 			out = append(out, fmt.Sprintf("%s on %s (the token holds %s there)", r.Level, r.Path(), have))
 		}
 	}
@@ -270,4 +310,19 @@ func Exceeds(child, parent Token) []string {
 		out = append(out, "a life past "+last+" (the token's own last day)")
 	}
 	return out
+}
+
+// groupCap is what the token allows on group pair r: the same pair's
+// level, or for a scope token its strongest channel scope.
+func (g TokenGrant) groupCap(r Resource) Level {
+	if g.Kind() == KindScopes {
+		return g.strongestScope(OnChannel)
+	}
+	best := None
+	for _, p := range g.Resources {
+		if p.Channel == r.Channel && p.Group == r.Group && p.Sub == "" {
+			best = max(best, p.Level)
+		}
+	}
+	return best
 }

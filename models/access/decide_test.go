@@ -38,11 +38,13 @@ func people() []person {
 	return out
 }
 
-// aclFor grants each member the level its team is named after.
+// aclFor grants each member the level its team is named after. The
+// channel is in channel group g (which grants nothing), and its
+// subchannel s in subchannel group sg.
 func aclFor(public bool) ChannelACL {
 	return ChannelACL{Public: public, ByLevel: map[Level]Grants{
 		Read: {Teams: []string{"team-read"}}, Write: {Teams: []string{"team-write"}}, Manage: {Teams: []string{"team-manage"}},
-	}}
+	}, Groups: []GroupGrants{{Name: "g"}}, SubGroups: map[string][]string{"s": {"sg"}}}
 }
 
 // token is one kind of token the tables walk.
@@ -53,7 +55,7 @@ type token struct {
 
 func tokens() []token {
 	out := []token{{name: "session"}}
-	for _, on := range []string{"c", "c/s"} {
+	for _, on := range []string{"c", "c/s", "group:g", "c/group:sg", "group:other"} {
 		for _, l := range Levels {
 			r, _ := ParseResource(on, l.String())
 			out = append(out, token{name: "resource " + on + ":" + l.String(), g: &TokenGrant{Resources: []Resource{r}}})
@@ -124,7 +126,7 @@ func TestDecide(t *testing.T) {
 							held := tk.g.Scopes[0]
 							hs, _ := LookupScope(held)
 							if scope == "" {
-								if kind == OnChannel && !hs.CapsChannels || kind == OnPage && hs.Category != CatPages {
+								if kind == OnChannel && !hs.CapsChannels || kind == OnPage && hs.Category != CatPages || kind == OnGroup && hs.Category != CatChannelGroups {
 									return None
 								}
 								return hs.Level
@@ -138,7 +140,17 @@ func TestDecide(t *testing.T) {
 						if kind != OnChannel || scope != "" && sc.Audience != ChannelHolder {
 							return None
 						}
-						if channel == r.Channel && (r.Sub == "" || r.Sub == sub) {
+						switch {
+						case r.Group == "g" && r.Channel == "": // c is in g, d is not
+							if channel == "c" {
+								return r.Level
+							}
+						case r.Group == "sg": // only c/s is in sg
+							if channel == "c" && sub == "s" {
+								return r.Level
+							}
+						case r.Group != "":
+						case channel == r.Channel && (r.Sub == "" || r.Sub == sub):
 							return r.Level
 						}
 						return None
@@ -181,7 +193,25 @@ func TestDecide(t *testing.T) {
 					if got, want := Decide(a, scope, System()), min(ownOnSystem(p, scope), tokenCap(OnSystem, "", "")); got != want {
 						t.Errorf("%s with %s (expired %v) doing %q on the system: %s, want %s", p.name, tk.name, expired, scope, got, want)
 					}
-					n += 2
+					// A group whose one member is c (granting nothing itself):
+					// the person's level on c.
+					for _, public := range []bool{false, true} {
+						own := None
+						if !p.s.Disabled && p.s.UserID != 0 {
+							own = p.onC
+							if public {
+								own = max(own, Read)
+							}
+						}
+						if p.admin {
+							own = Manage
+						}
+						g := Group{Name: "g", Members: []ChannelACL{aclFor(public)}}
+						if got, want := Decide(a, scope, GroupTarget(g)), min(own, tokenCap(OnGroup, "", "")); got != want {
+							t.Errorf("%s with %s (expired %v) doing %q on group g public=%v: %s, want %s", p.name, tk.name, expired, scope, public, got, want)
+						}
+					}
+					n += 4
 				}
 			}
 		}
@@ -238,7 +268,7 @@ func TestAdmits(t *testing.T) {
 			continue
 		}
 		for _, s := range Catalog {
-			for _, kind := range []TargetKind{OnSystem, OnChannel, OnPage} {
+			for _, kind := range []TargetKind{OnSystem, OnChannel, OnPage, OnGroup} {
 				tgt := Target{Kind: kind, Channel: "c", Sub: "s"}
 				a := Actor{Subject: admin, Token: &Token{Grant: *tk.g, ExpiresAt: nextWeek}, At: decideNow}
 				if !tk.g.Admits(s.Name, kind) && Decide(a, s.Name, tgt) != None {
@@ -326,5 +356,190 @@ func TestExceeds(t *testing.T) {
 	}
 	if !slices.ContainsFunc(Catalog, func(s Scope) bool { return s.CapsChannels }) {
 		t.Fatal("no channel scopes in the catalog")
+	}
+}
+
+// TestGroups states, case by case, what channel groups do: grants on a
+// group reach its members, tokens on a group follow membership, and a
+// group's own level follows the rule written at GroupLevel.
+func TestGroups(t *testing.T) {
+	ann := Subject{UserID: 7, Email: "ann@example.com", Roles: []string{RoleMember}, Teams: []string{"ops"}}
+	bob := Subject{UserID: 8, Email: "bob@example.com", Roles: []string{RoleMember}}
+	admin := Subject{UserID: 1, Email: "root@example.com", Roles: []string{RoleAdmin}}
+	offAnn := ann
+	offAnn.Disabled = true
+	grp := func(name string, by map[Level]Grants) GroupGrants { return GroupGrants{Name: name, ByLevel: by} }
+	readByOps := grp("g", map[Level]Grants{Read: {Teams: []string{"ops"}}})
+	writeByAnn := grp("g", map[Level]Grants{Write: {Users: []string{"ANN@example.com"}}})
+	manageByMember := grp("g", map[Level]Grants{Manage: {Roles: []string{RoleMember}}})
+	inG := ChannelACL{Groups: []GroupGrants{readByOps}}
+	chanCases := []struct {
+		name string
+		s    Subject
+		acl  ChannelACL
+		want Level
+	}{
+		{"a team's read on the group reaches a member channel", ann, inG, Read},
+		{"nobody else", bob, inG, None},
+		{"a user's write on the group", ann, ChannelACL{Groups: []GroupGrants{writeByAnn}}, Write},
+		{"a role's manage on the group", bob, ChannelACL{Groups: []GroupGrants{manageByMember}}, Manage},
+		{"the strongest of channel and group grants", ann, ChannelACL{ByLevel: map[Level]Grants{Write: {Teams: []string{"ops"}}}, Groups: []GroupGrants{readByOps}}, Write},
+		{"the strongest of two groups", ann, ChannelACL{Groups: []GroupGrants{readByOps, writeByAnn}}, Write},
+		{"a channel removed from the group loses its grants", ann, ChannelACL{}, None},
+		{"a disabled person holds nothing through a group", offAnn, inG, None},
+		{"a public channel in a group", bob, ChannelACL{Public: true, Groups: []GroupGrants{readByOps}}, Read},
+	}
+	for _, c := range chanCases {
+		if got := ChannelLevel(c.s, c.acl); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+
+	readC := ChannelACL{ByLevel: map[Level]Grants{Read: {Users: []string{"bob@example.com"}}}}
+	manageC := ChannelACL{ByLevel: map[Level]Grants{Manage: {Users: []string{"bob@example.com"}}}}
+	groupCases := []struct {
+		name string
+		s    Subject
+		g    Group
+		want Level
+	}{
+		{"admins manage every group", admin, Group{}, Manage},
+		{"an empty group without grants: nothing", bob, Group{}, None},
+		{"an empty group: its grants", ann, Group{ByLevel: readByOps.ByLevel}, Read},
+		{"the weakest member level", bob, Group{Members: []ChannelACL{readC, manageC}}, Read},
+		{"manage on every member is manage on the group", bob, Group{Members: []ChannelACL{manageC, manageC}}, Manage},
+		{"one unreadable member: nothing", bob, Group{Members: []ChannelACL{manageC, {}}}, None},
+		{"the group's grant when it is higher", ann, Group{ByLevel: writeByAnn.ByLevel, Members: []ChannelACL{{Groups: []GroupGrants{writeByAnn}}}}, Write},
+		{"a grant on the group reaches every member, so the group", ann, Group{ByLevel: readByOps.ByLevel, Members: []ChannelACL{inG, inG}}, Read},
+		{"disabled", offAnn, Group{ByLevel: readByOps.ByLevel}, None},
+		{"anonymous", Subject{}, Group{Members: []ChannelACL{{Public: true}}}, None},
+	}
+	for _, c := range groupCases {
+		if got := GroupLevel(c.s, c.g); got != c.want {
+			t.Errorf("group: %s: %s, want %s", c.name, got, c.want)
+		}
+	}
+
+	// Tokens on groups follow membership at every decision.
+	res := func(path, level string) *Token {
+		r, err := ParseResource(path, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Token{Grant: TokenGrant{Resources: []Resource{r}}, ExpiresAt: nextWeek}
+	}
+	managed := ChannelACL{ByLevel: map[Level]Grants{Manage: {Teams: []string{"ops"}}}}
+	member := managed
+	member.Groups = []GroupGrants{{Name: "g"}}
+	member.SubGroups = map[string][]string{"s": {"sg"}, "t": {"other"}}
+	tokCases := []struct {
+		name     string
+		tok      *Token
+		sub      string
+		acl      ChannelACL
+		want     Level
+		wantWith Level // DecideWithin
+	}{
+		{"a group token reaches a member", res("group:g", "write"), "", member, Write, Write},
+		{"…and its subchannels", res("group:g", "read"), "s", member, Read, Read},
+		{"…not a channel outside the group (or removed)", res("group:g", "manage"), "", managed, None, None},
+		{"…capped by the owner", res("group:g", "manage"), "", ChannelACL{ByLevel: map[Level]Grants{Read: {Teams: []string{"ops"}}}, Groups: []GroupGrants{{Name: "g"}}}, Read, Read},
+		{"a subchannel-group token reaches a member subchannel", res("c/group:sg", "write"), "s", member, Write, Write},
+		{"…not another subchannel", res("c/group:sg", "write"), "t", member, None, Write},
+		{"…not the channel itself", res("c/group:sg", "write"), "", member, None, Write},
+		{"…not the same group name on another channel", res("d/group:sg", "write"), "s", member, None, None},
+		{"a group token on another group", res("group:h", "read"), "", member, None, None},
+	}
+	for _, c := range tokCases {
+		a := Actor{Subject: ann, Token: c.tok, At: decideNow}
+		if got := Decide(a, "artifact:create", ChannelTarget("c", c.sub, c.acl)); got != c.want {
+			t.Errorf("token: %s: %s, want %s", c.name, got, c.want)
+		}
+		if got := DecideWithin(a, "artifact:create", ChannelTarget("c", "", c.acl)); got != c.wantWith {
+			t.Errorf("token within: %s: %s, want %s", c.name, got, c.wantWith)
+		}
+	}
+	// A resource token never acts on a group itself; a scope token acts
+	// there through the group scopes only.
+	g := Group{Members: []ChannelACL{managed}}
+	a := Actor{Subject: ann, Token: res("group:g", "manage"), At: decideNow}
+	if got := Decide(a, "channel.group:view", GroupTarget(g)); got != None {
+		t.Errorf("a resource token on the group itself: %s", got)
+	}
+	a.Token = &Token{Grant: TokenGrant{Scopes: []string{"channel.group:view"}}, ExpiresAt: nextWeek}
+	if got := Decide(a, "channel.group:view", GroupTarget(g)); got != Read {
+		t.Errorf("a view-scope token on a managed group: %s", got)
+	}
+	if got := Decide(a, "channel.group:edit", GroupTarget(g)); got != None {
+		t.Errorf("a view-scope token editing: %s", got)
+	}
+}
+
+// TestGroupResources walks the syntax of group pairs and the escalation
+// checks on them.
+func TestGroupResources(t *testing.T) {
+	for _, c := range []struct{ in, path, channel, sub, group string }{
+		{"group:g", "group:g", "", "", "g"},
+		{" c/group:sg ", "c/group:sg", "c", "", "sg"},
+		{"c/s", "c/s", "c", "s", ""},
+	} {
+		r, err := ParseResource(c.in, "read")
+		if err != nil || r.Path() != c.path || r.Channel != c.channel || r.Sub != c.sub || r.Group != c.group {
+			t.Errorf("%q: %+v %v", c.in, r, err)
+		}
+	}
+	for _, bad := range []string{"group:", "group:a/b", "group:a:b", "c/group:", "c/group:a:b", "c:d", "c/s:t", "group:g/"} {
+		if r, err := ParseResource(bad, "read"); err == nil {
+			t.Errorf("%q parsed as %+v", bad, r)
+		}
+	}
+	g := func(paths ...string) TokenGrant {
+		var out TokenGrant
+		for _, p := range paths {
+			path, level, _ := strings.Cut(p, "=")
+			r, err := ParseResource(path, level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Resources = append(out.Resources, r)
+		}
+		return out
+	}
+	if err := g("group:g=read", "group:g=write").Validate(); err == nil {
+		t.Error("a group listed twice")
+	}
+	if err := g("group:g=read", "c/group:g=write", "g=read").Validate(); err != nil {
+		t.Errorf("a channel group, a subchannel group and a channel of one name: %v", err)
+	}
+	// Exceeds: a group pair needs the same pair (or a scope token's level).
+	for _, c := range []struct {
+		child, parent TokenGrant
+		ok            bool
+	}{
+		{g("group:g=read"), g("group:g=write"), true},
+		{g("group:g=manage"), g("group:g=write"), false},
+		{g("group:g=read"), g("group:h=manage"), false},
+		{g("group:g=read"), g("g=manage"), false},
+		{g("c/group:sg=read"), g("c=manage"), false},
+		{g("c/group:sg=read"), g("c/group:sg=read"), true},
+		{g("c=read"), g("group:g=manage"), false},
+		{g("group:g=write"), TokenGrant{Scopes: []string{"artifact:create"}}, true},
+		{g("group:g=manage"), TokenGrant{Scopes: []string{"artifact:create"}}, false},
+	} {
+		got := len(Exceeds(Token{Grant: c.child, ExpiresAt: nextWeek}, Token{Grant: c.parent, ExpiresAt: nextWeek})) == 0
+		if got != c.ok {
+			t.Errorf("%v from %v: allowed %v", c.child.Resources, c.parent, got)
+		}
+	}
+	// Missing: the owner's level on the group.
+	h := Holdings{Channels: map[string]Level{"c": Manage}, Groups: map[string]Level{"group:g": Read, "c/group:sg": Manage}}
+	if m := Missing(g("group:g=read", "c/group:sg=manage"), h); len(m) != 0 {
+		t.Errorf("held: %v", m)
+	}
+	if m := Missing(g("group:g=write"), h); len(m) != 1 || !strings.Contains(m[0], "write on group:g (you hold read)") {
+		t.Errorf("above: %v", m)
+	}
+	if m := Missing(g("group:h=read"), h); len(m) != 1 {
+		t.Errorf("unknown group: %v", m)
 	}
 }

@@ -12,6 +12,7 @@ const (
 	ViaTeam   = "team"   // a grant to one of their teams
 	ViaDirect = "direct" // a grant to their email
 	ViaPublic = "public" // the channel is public: anyone reads it
+	ViaGroup  = "group"  // a grant on a channel group the channel is in
 )
 
 // Via is one grant through which a person holds a level.
@@ -37,6 +38,11 @@ func Explain(s Subject, t Target) (Level, []Via) {
 	switch t.Kind {
 	case OnChannel:
 		out = append(out, t.ACL.ByLevel[level].naming(s)...)
+		for _, g := range t.ACL.Groups {
+			for _, v := range g.ByLevel[level].naming(s) {
+				out = append(out, Via{Kind: ViaGroup, Name: g.Name + " (" + v.Kind + " " + v.Name + ")"})
+			}
+		}
 		if level == Read && t.ACL.Public && !s.Disabled {
 			out = append(out, Via{Kind: ViaPublic, Name: "public channel"})
 		}

@@ -113,3 +113,14 @@ func TestExplainAgreesWithTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainGroup: a level held through a channel group names the group
+// and the grant on it.
+func TestExplainGroup(t *testing.T) {
+	s := Subject{UserID: 3, Email: "ann@example.com", Roles: []string{RoleMember}, Teams: []string{"ops"}}
+	acl := ChannelACL{Groups: []GroupGrants{{Name: "g", ByLevel: map[Level]Grants{Write: {Teams: []string{"ops"}}}}}}
+	level, via := Explain(s, ChannelTarget("c", "", acl))
+	if level != Write || len(via) != 1 || via[0] != (Via{Kind: ViaGroup, Name: "g (team ops)"}) {
+		t.Fatalf("%s %v", level, via)
+	}
+}

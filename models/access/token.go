@@ -21,32 +21,62 @@ const (
 	MaxTokenScopes    = 100
 )
 
-// Resource is one (channel[/subchannel], level) pair of a resource token.
-// Sub is empty when the pair covers the whole channel and its subchannels.
+// Resource is one (place, level) pair of a resource token. The place is
+// a channel (Sub and Group empty: the channel and its subchannels), one
+// subchannel (Sub), a channel group (Group, no Channel: each channel in
+// it) or a subchannel group of Channel (Group: each subchannel in it).
 type Resource struct {
 	Channel string `json:"channel"`
 	Sub     string `json:"subchannel,omitempty"`
+	Group   string `json:"group,omitempty"`
 	Level   Level  `json:"-"`
 }
 
-// Path is "chan" or "chan/sub".
+// GroupPrefix marks a group in a resource path: "group:<name>" is a
+// channel group, "chan/group:<name>" a subchannel group of chan. Channel
+// names cannot hold ":", so the forms never overlap.
+const GroupPrefix = "group:"
+
+// Path is "chan", "chan/sub", "group:<name>" or "chan/group:<name>".
 func (r Resource) Path() string {
-	if r.Sub == "" {
+	switch {
+	case r.Group != "" && r.Channel == "":
+		return GroupPrefix + r.Group
+	case r.Group != "":
+		return r.Channel + "/" + GroupPrefix + r.Group
+	case r.Sub == "":
 		return r.Channel
 	}
 	return r.Channel + "/" + r.Sub
 }
 
-// ParseResource reads "chan[/sub]" and a level name.
+// ParseResource reads "chan[/sub]", "group:<name>" or "chan/group:<name>"
+// and a level name.
 func ParseResource(path, level string) (Resource, error) {
 	l, err := ParseLevel(level)
 	if err != nil {
 		return Resource{}, err
 	}
 	path = strings.TrimSpace(path)
+	bad := fmt.Errorf("%q is not a channel, channel/subchannel, group:<name> or channel/group:<name>", path)
+	if g, ok := strings.CutPrefix(path, GroupPrefix); ok {
+		if g == "" || strings.ContainsAny(g, "/:") {
+			return Resource{}, bad
+		}
+		return Resource{Group: g, Level: l}, nil
+	}
 	name, sub, _ := strings.Cut(path, "/")
-	if name == "" || strings.Contains(sub, "/") || strings.HasSuffix(path, "/") {
-		return Resource{}, fmt.Errorf("%q is not a channel or channel/subchannel", path)
+	if name == "" || strings.Contains(sub, "/") || strings.HasSuffix(path, "/") || strings.Contains(name, ":") {
+		return Resource{}, bad
+	}
+	if g, ok := strings.CutPrefix(sub, GroupPrefix); ok {
+		if g == "" || strings.Contains(g, ":") {
+			return Resource{}, bad
+		}
+		return Resource{Channel: name, Group: g, Level: l}, nil
+	}
+	if strings.Contains(sub, ":") {
+		return Resource{}, bad
 	}
 	return Resource{Channel: name, Sub: sub, Level: l}, nil
 }
@@ -120,10 +150,12 @@ func (g TokenGrant) Validate() error {
 func (g TokenGrant) HasScope(scope string) bool { return slices.Contains(g.Scopes, scope) }
 
 // Holdings is what a token's owner holds now, for the escalation check:
-// admin or not, and the owner's level on each channel by name.
+// admin or not, the owner's level on each channel by name, and on each
+// group by its resource path ("group:<name>", "chan/group:<name>").
 type Holdings struct {
 	Admin    bool
 	Channels map[string]Level
+	Groups   map[string]Level
 }
 
 func (h Holdings) best() Level {
@@ -144,6 +176,9 @@ func Missing(g TokenGrant, h Holdings) []string {
 	var out []string
 	for _, r := range g.Resources {
 		have := h.Channels[r.Channel]
+		if r.Group != "" {
+			have = h.Groups[r.Path()]
+		}
 		if h.Admin {
 			have = Manage
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"gatehouse/views/components"
+	"gatehouse/views/pages/groups"
 )
 
 // ListPage is the channel list with its search, filter and order.
@@ -45,6 +46,10 @@ type ChannelPage struct {
 	CanManage   bool
 	CondaURL    string // what to pass to conda config --add channels
 	Artifacts   []ArtifactRow
+	// Groups names the channel groups the channel is in; SubGroups are its
+	// subchannel groups.
+	Groups    []string
+	SubGroups []groups.SubGroup
 }
 
 // Base is the channel page's path.
