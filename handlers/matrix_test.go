@@ -112,7 +112,7 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 	if cl.token != "" {
 		tokC, tokS, scopes = tokenOn(cl.token)
 		switch {
-		case r.Scope == "":
+		case r.Scope == "" || r.PeopleOnly:
 			return denied // pages are for people in a browser
 		case scopes != nil && !slices.Contains(scopes, r.Scope):
 			return denied

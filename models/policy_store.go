@@ -255,7 +255,7 @@ type ImportResult struct {
 // ImportVulnerabilities stores records, replacing those with the same id,
 // all in one transaction: a fault stores none.
 func (s *Store) ImportVulnerabilities(ctx context.Context, recs []policy.Record, source string) (ImportResult, error) {
-	var res ImportResult
+	res := ImportResult{Created: []string{}, Updated: []string{}}
 	now := s.Now().UTC()
 	source = clipText(source, 500)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -428,4 +428,37 @@ func (s *Store) PolicySnapshot(ctx context.Context) (*policy.Snapshot, error) {
 	p := policy.NewWithRecords(ids, known, notAffected)
 	s.view.keepPolicy(p, epoch)
 	return p, nil
+}
+
+// PlacedArtifact is an artifact as the vulnerability pages show it.
+type PlacedArtifact struct {
+	Channel    string
+	Subchannel string
+	Subdir     string
+	Filename   string
+	Name       string
+	Version    string
+}
+
+// ArtifactsNamed lists the artifacts of the packages named (any case), in
+// every channel: the vulnerability pages are for admins.
+func (s *Store) ArtifactsNamed(ctx context.Context, names []string) ([]PlacedArtifact, error) {
+	lower := make([]string, 0, len(names))
+	for _, n := range names {
+		if n = strings.ToLower(n); !slices.Contains(lower, n) {
+			lower = append(lower, n)
+		}
+	}
+	var out []PlacedArtifact
+	for chunk := range slices.Chunk(lower, 500) {
+		var rows []PlacedArtifact
+		err := s.db.WithContext(ctx).Raw(`SELECT c.name AS channel, COALESCE(s.name, '') AS subchannel, a.subdir, a.filename, a.name, a.version
+			FROM artifacts a JOIN channels c ON c.id = a.channel_id LEFT JOIN subchannels s ON s.id = a.subchannel_id AND a.subchannel_id <> 0
+			WHERE lower(a.name) IN ? ORDER BY c.name, subchannel, a.name, a.filename`, chunk).Scan(&rows).Error
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
