@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -106,8 +107,11 @@ func (h *Handlers) UnblockLicense(c echo.Context) error {
 }
 
 func (h *Handlers) unblockLicense(c echo.Context, license, reason string) (*models.BlockedLicense, error) {
-	if !web.Storable(license) || !web.Storable(reason) || len(reason) > 1000 {
+	switch {
+	case !web.Storable(license) || !web.Storable(reason) || len(reason) > 1000:
 		return nil, models.Invalid("license", "The license and reason must be text.")
+	case strings.TrimSpace(license) == "":
+		return nil, models.Invalid("license", "Name the license to unblock.")
 	}
 	b, err := h.Store.UnblockLicense(c.Request().Context(), license)
 	if err != nil {
