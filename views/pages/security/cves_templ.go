@@ -660,9 +660,9 @@ func CVE(m CVEPage) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var31 string
-						templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs("Remove the annotation of " + a.Package)
+						templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs("Remove annotation of " + a.Package)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/security/cves.templ`, Line: 150, Col: 108}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/security/cves.templ`, Line: 150, Col: 104}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var31))
 						if templ_7745c5c3_Err != nil {
