@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
+	"gatehouse/models/access"
 	"gatehouse/models/policy"
 )
 
@@ -461,4 +464,50 @@ func (s *Store) ArtifactsNamed(ctx context.Context, names []string) ([]PlacedArt
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// severityColumn is the SQL expression of the artifact tables'
+// vulnerabilities column: the worst severity affecting each artifact,
+// from the policy snapshot, as a CASE over artifact ids (integers and
+// fixed words only). It is empty for subjects without cve:view.
+func (s *Store) severityColumn(ctx context.Context, subj access.Subject) (string, error) {
+	if access.OwnLevel(subj, "cve:view", access.System()) < access.Read {
+		return "''", nil
+	}
+	snap, err := s.PolicySnapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	names := snap.Packages()
+	if len(names) == 0 {
+		return "''", nil
+	}
+	bySeverity := map[policy.Severity][]string{}
+	for chunk := range slices.Chunk(names, 500) {
+		var rows []struct {
+			ID      uint
+			Name    string
+			Version string
+		}
+		if err := s.db.WithContext(ctx).Model(&Artifact{}).Select("id, name, version").Where("lower(name) IN ?", chunk).Scan(&rows).Error; err != nil {
+			return "", unavailable(err)
+		}
+		for _, r := range rows {
+			if w := snap.Worst(r.Name, r.Version); w > policy.None {
+				bySeverity[w] = append(bySeverity[w], strconv.FormatUint(uint64(r.ID), 10))
+			}
+		}
+	}
+	if len(bySeverity) == 0 {
+		return "''", nil
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for sev := policy.Critical; sev > policy.None; sev-- {
+		if ids := bySeverity[sev]; len(ids) > 0 {
+			fmt.Fprintf(&b, " WHEN a.id IN (%s) THEN '%s'", strings.Join(ids, ","), sev)
+		}
+	}
+	b.WriteString(" ELSE '' END")
+	return b.String(), nil
 }
