@@ -112,8 +112,8 @@ func validReason(field, reason string) (string, error) {
 }
 
 // BlockLicense blocks a license (normalised to its SPDX identifier where
-// one is known). known says whether text that is no SPDX identifier is
-// a license some artifact carries; anything else is refused.
+// one is known). Text that is no SPDX identifier or expression must be the
+// license of some artifact; anything else is refused.
 func (s *Store) BlockLicense(ctx context.Context, license, reason string, by uint) (*BlockedLicense, error) {
 	id := policy.NormalizeLicense(license)
 	switch {
