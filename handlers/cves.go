@@ -123,9 +123,6 @@ func (h *Handlers) CVEs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if n := c.QueryParam("imported"); n != "" && web.Storable(n) && len(n) < 200 {
-		m.Imported = n
-	}
 	return h.page(c, http.StatusOK, "Vulnerabilities", security.CVEs(m))
 }
 

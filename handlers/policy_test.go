@@ -214,6 +214,16 @@ func TestCVEImportMatchAndAnnotate(t *testing.T) {
 		if !strings.Contains(page.Body, "GHSA-demo-0003") || !strings.Contains(page.Body, "Vulnerabilities") {
 			t.Fatal("the channel page shows no vulnerabilities")
 		}
+		// A member who reads the channel sees no records: they need cve:view.
+		modeltest.MustUser(t, srv.Store, "ann@example.com", access.RoleMember)
+		want(t, adm.SendJSON(http.MethodPatch, "/api/channels/vuln/permissions", map[string]any{"read": map[string]any{"users": []string{"ann@example.com"}}}), http.StatusOK)
+		ann := srv.Login("ann@example.com")
+		if body := ann.Get("/channels/vuln").Body; !strings.Contains(body, "demo-1.0.0") || strings.Contains(body, "GHSA-demo") {
+			t.Fatal("a member without cve:view sees the records on the channel page")
+		}
+		if body := ann.Get("/api/channels/vuln/artifacts").Body; strings.Contains(body, "vulnerabilities") {
+			t.Fatalf("a member without cve:view sees records: %s", body)
+		}
 		// A resource token reads the channel but not the records.
 		tok := mustToken(t, srv.Store, handlertest.Admin, "reader", access.TokenGrant{Resources: []access.Resource{{Channel: "vuln", Level: access.Read}}})
 		if body := withToken(srv, tok).Get("/api/channels/vuln/artifacts").Body; strings.Contains(body, "vulnerabilities") {

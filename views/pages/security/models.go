@@ -62,7 +62,6 @@ type CVEsPage struct {
 	URL      string // the import form's URL field
 	Errors   map[string]string
 	Error    string
-	Imported string // what the last import did
 }
 
 // SeverityOptions are the filter's choices.
