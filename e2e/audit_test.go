@@ -86,6 +86,11 @@ func seedAudit(t *testing.T, srv *handlertest.Server) {
 		"resources": []map[string]string{{"channel": "alpha", "level": "read"}}}), 201, "member token")
 	must(mem.SendJSON("POST", "/api/tokens", map[string]any{"name": "ci-scopes", "expires_at": day(200),
 		"scopes": []string{"artifact:download", "channel:view", "user.token:view"}}), 201, "member scope token")
+	// A blocked license and a vulnerability record on one of alpha's packages.
+	must(adm.SendJSON("POST", "/api/licenses/blocked", map[string]any{"license": "AGPL-3.0-only", "reason": "Network copyleft: not for services we run for customers"}), 201, "license block")
+	must(adm.Do("POST", "/api/cves", strings.NewReader(`{"id":"GHSA-audit-0001","aliases":["CVE-2025-12345"],"summary":"Path traversal when unpacking archives with crafted member names",
+		"details":"Versions before 1.3 write outside the target directory.","database_specific":{"severity":"HIGH"},
+		"affected":[{"package":{"name":"pkg00000"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.3"}]}]}]}`), "application/json", false), 200, "vulnerability record")
 	// A sign-in failure and a few changes give the audit log rows.
 	srv.Anonymous().PostForm("/login", map[string][]string{"email": {"nobody@example.com"}, "password": {"wrong-password"}})
 }
@@ -169,6 +174,9 @@ func auditViews() []auditView {
 		page("roles", "admin", "/admin/roles"),
 		dialog("role-delete", "admin", "/admin/roles", "button", "Delete role Services-Moderator"),
 		page("settings", "admin", "/admin/settings"),
+		page("licenses", "admin", "/admin/licenses"),
+		page("cves", "admin", "/admin/cves"),
+		page("cve", "admin", "/admin/cves/GHSA-audit-0001"),
 		page("audit-log", "admin", "/audit-log"),
 		page("audit-log-inverted", "admin", "/audit-log?since=2025-03-10&until=2025-03-01"),
 		page("not-found", "admin", "/channels/nowhere"),

@@ -39,6 +39,10 @@ type ArtifactJSON struct {
 	SHA256      string    `json:"sha256"`
 	URL         string    `json:"url"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Vulnerabilities are the records affecting it, for callers who may
+	// see them (cve:view); omitted for others.
+	Vulnerabilities []VulnRef `json:"vulnerabilities,omitempty"`
+	WorstSeverity   string    `json:"worst_severity,omitempty"`
 }
 
 func artifactJSON(p place, a *models.Artifact) ArtifactJSON {
@@ -207,6 +211,13 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 		return nil, models.Invalid("subdir", "info/index.json says subdir %q, but the upload was for %q.", ix.Subdir, in.Subdir)
 	}
 	ctx := c.Request().Context()
+	pol, err := h.Store.PolicySnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if why := pol.LicenseRefusal(ix.License); why != "" {
+		return nil, models.Invalid("file", "%s %s is not stored.", why, filename)
+	}
 	a := models.NewArtifact(p.Ch, p.Sub, filename, ix, st.SHA256, st.MD5, st.Size)
 	uploader := web.ActorOf(c).User.ID
 	a.UploaderID = &uploader
@@ -276,9 +287,17 @@ func (h *Handlers) APIArtifacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pol, err := h.cvesFor(c)
+	if err != nil {
+		return err
+	}
 	out := make([]ArtifactJSON, len(arts))
 	for i := range arts {
 		out[i] = artifactJSON(p, &arts[i])
+		if pol != nil {
+			ms := pol.Vulnerabilities(arts[i].Name, arts[i].Version)
+			out[i].Vulnerabilities, out[i].WorstSeverity = vulnRefs(ms), pol.Worst(arts[i].Name, arts[i].Version).String()
+		}
 	}
 	return ok(c, http.StatusOK, "artifacts", out)
 }

@@ -94,6 +94,9 @@ func (h *Handlers) CatalogPage(c echo.Context) error {
 	m.Ignored = req.Custom && !m.CanChange
 	m.Custom = req.Custom && m.CanChange
 	eff := access.EffectiveView(saved, req, m.CanChange)
+	if eff.Kind == access.KindArtifacts && !mayDo(c, "cve:view", access.Read) && !slices.Contains(eff.Hidden, "vulnerabilities") {
+		eff.Hidden = append(slices.Clone(eff.Hidden), "vulnerabilities") // nothing to show them
+	}
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	res, err := h.Store.TableRows(c.Request().Context(), subj, models.TableQuery{Widget: eff, Page: pageNo, PerPage: rowsPerPage})
 	if err != nil {

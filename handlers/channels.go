@@ -354,11 +354,20 @@ func (h *Handlers) Channel(c echo.Context) error {
 	for _, g := range subGroups {
 		m.SubGroups = append(m.SubGroups, groups.SubGroup{Name: g.Name, Subchannels: g.Subchannels})
 	}
+	pol, err := h.cvesFor(c)
+	if err != nil {
+		return err
+	}
+	m.ShowCVEs = pol != nil
 	for _, a := range arts {
-		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{
+		row := channels.ArtifactRow{
 			Filename: a.Filename, Name: a.Name, Version: a.Version, Build: a.Build, Subdir: a.Subdir, Size: a.Size,
 			SHA256: a.SHA256, Uploaded: when(a.CreatedAt, h.Store.Now(), "2006-01-02 15:04"), DownloadURL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename),
-		})
+		}
+		for _, v := range pol.Vulnerabilities(a.Name, a.Version) {
+			row.CVEs = append(row.CVEs, channels.CVE{ID: v.ID, Severity: v.Severity.String()})
+		}
+		m.Artifacts = append(m.Artifacts, row)
 	}
 	return h.page(c, http.StatusOK, p.Path(), channels.Page(m))
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/labstack/echo/v4"
 
 	"gatehouse/models/access"
@@ -31,10 +33,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.Use(web.Compress(sentAsIs))
 	// Body limits come first: the CSRF check may read a form body.
 	uploadLimit := web.BodyLimit(h.Cfg.MaxUpload+1<<20, "The upload is larger than the artifact size limit.")
+	osvLimit := web.BodyLimit(maxOSV+1<<20, fmt.Sprintf("The OSV document is larger than %d MiB.", maxOSV>>20))
 	e.Use(bodyLimits(map[string]echo.MiddlewareFunc{
 		"POST /channels/:name/upload":        uploadLimit,
 		"POST /api/channels/:name/artifacts": uploadLimit,
 		"POST /api/tokens/revoke":            passThrough, // reads what it needs itself
+		"POST /admin/cves/import":            osvLimit,
+		"POST /api/cves":                     osvLimit,
 	}))
 	e.Use(h.unlessCrossSite(h.loadActor))
 	e.Use(h.authorize)
@@ -95,6 +100,15 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/admin/settings", h.Settings, adminOnly)
 	r.POST("/admin/settings", h.SaveSettings, adminOnly)
 	r.GET("/audit-log", h.AuditLog, adminOnly)
+	// Package policy: licenses admins block, and vulnerability records.
+	r.GET("/admin/licenses", h.Licenses, adminPage("system.license:view", manage))
+	r.POST("/admin/licenses/block", h.BlockLicense, adminPage("system.license:edit", manage))
+	r.POST("/admin/licenses/unblock", h.UnblockLicense, adminPage("system.license:edit", manage))
+	r.GET("/admin/cves", h.CVEs, adminPage("cve:view", read))
+	r.POST("/admin/cves/import", h.ImportCVEs, adminPage("cve:edit", manage))
+	r.GET("/admin/cves/:id", h.CVE, adminPage("cve:view", read))
+	r.POST("/admin/cves/:id/annotations", h.AnnotateCVE, adminPage("cve:edit", manage))
+	r.POST("/admin/cves/:id/annotations/delete", h.RemoveCVEAnnotation, adminPage("cve:edit", manage))
 
 	// Channels: the list shows what the viewer may read; each page needs
 	// its level on the channel named by :name. Creating one: admins.
@@ -181,6 +195,17 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/api/roles", h.APICreateRole, api("role:edit", manage))
 	r.DELETE("/api/roles/:id", h.APIDeleteRole, api("role:edit", manage))
 	r.GET("/api/audit", h.APIAudit, api("audit:view", manage))
+
+	// Package policy: licenses and vulnerability records (OSV).
+	r.GET("/api/licenses", h.APILicenses, api("system.license:view", manage))
+	r.POST("/api/licenses/blocked", h.APIBlockLicense, api("system.license:edit", manage))
+	r.POST("/api/licenses/unblock", h.APIUnblockLicense, api("system.license:edit", manage))
+	r.GET("/api/cves", h.APICVEs, api("cve:view", read))
+	r.POST("/api/cves", h.APIImportCVEs, api("cve:edit", manage))
+	r.POST("/api/cves/fetch", h.APIFetchCVEs, api("cve:edit", manage))
+	r.GET("/api/cves/:id", h.APICVE, api("cve:view", read))
+	r.POST("/api/cves/:id/annotations", h.APIAnnotateCVE, api("cve:edit", manage))
+	r.DELETE("/api/cves/:id/annotations/:package", h.APIRemoveCVEAnnotation, api("cve:edit", manage))
 
 	// Channels, subchannels, artifacts and channel permissions.
 	r.GET("/api/channels", h.APIChannels, channelList("channel:view"))

@@ -37,6 +37,9 @@ type Rule struct {
 	CrossSite bool
 	// TokensOnly routes are for machines: a browser session is refused.
 	TokensOnly bool
+	// PeopleOnly routes are pages that still name the scope whose feature
+	// they show: the engine decides with it, and tokens are refused.
+	PeopleOnly bool
 }
 
 // The rules routes.go declares.
@@ -68,6 +71,12 @@ func (h *Handlers) unlessCrossSite(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 // api is a JSON endpoint on no one channel or page.
 func api(scope string, need access.Level) Rule {
 	return Rule{Scope: scope, Level: need, On: access.OnSystem}
+}
+
+// adminPage is a page for people on a feature a scope names (licenses,
+// vulnerabilities): the engine decides with the scope at need.
+func adminPage(scope string, need access.Level) Rule {
+	return Rule{Scope: scope, Level: need, On: access.OnSystem, PeopleOnly: true}
 }
 
 // machineAPI is an endpoint for machines only, read with an access token.
@@ -237,7 +246,7 @@ func (h *Handlers) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 // tokenMayEnter refuses a token at a route it can never use there.
 func tokenMayEnter(g access.TokenGrant, rule Rule) error {
 	switch {
-	case rule.Scope == "":
+	case rule.Scope == "" || rule.PeopleOnly:
 		return web.Fail(http.StatusForbidden, "Access tokens work only on the JSON API and the conda routes; sign in to use this page.")
 	case g.Admits(rule.Scope, rule.On):
 		return nil

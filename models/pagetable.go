@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -98,8 +99,17 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 		}
 		base = base.Where(def.channelID+" IN ?", ids(readable, func(c ReadableChannel) uint { return c.ID }))
 	}
+	cols := def.cols
+	if w.Kind == access.KindArtifacts {
+		expr, err := s.severityColumn(ctx, subj)
+		if err != nil {
+			return res, err
+		}
+		cols = maps.Clone(def.cols)
+		cols["vulnerabilities"] = expr
+	}
 	for _, f := range w.Filters {
-		base = whereFilter(base, def.cols[f.Column], f)
+		base = whereFilter(base, cols[f.Column], f)
 	}
 	if err := base.Session(&gorm.Session{}).Count(&res.Total).Error; err != nil {
 		return res, err
@@ -111,14 +121,14 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 	if w.Sort != nil {
 		sort = *w.Sort
 	}
-	order := def.cols[sort.Column]
+	order := cols[sort.Column]
 	if sort.Desc {
 		order += " DESC"
 	}
-	cols := access.Columns(w.Kind)
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		sel[i] = def.cols[c.Key]
+	shown := access.Columns(w.Kind)
+	sel := make([]string, len(shown))
+	for i, c := range shown {
+		sel[i] = cols[c.Key]
 	}
 	rows, err := base.Select(strings.Join(sel, ", ")).Order(order + ", " + def.tiebreak).
 		Limit(q.PerPage).Offset((q.Page - 1) * q.PerPage).Rows()
@@ -127,16 +137,16 @@ func (s *Store) TableRows(ctx context.Context, subj access.Subject, q TableQuery
 	}
 	defer rows.Close()
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
+		vals := make([]any, len(shown))
+		ptrs := make([]any, len(shown))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return res, err
 		}
-		row := make(map[string]string, len(cols))
-		for i, c := range cols {
+		row := make(map[string]string, len(shown))
+		for i, c := range shown {
 			row[c.Key] = cellText(c.Key, vals[i])
 		}
 		res.Rows = append(res.Rows, row)

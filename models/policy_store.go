@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
+	"gatehouse/models/access"
 	"gatehouse/models/policy"
 )
 
@@ -109,8 +112,8 @@ func validReason(field, reason string) (string, error) {
 }
 
 // BlockLicense blocks a license (normalised to its SPDX identifier where
-// one is known). known says whether text that is no SPDX identifier is
-// a license some artifact carries; anything else is refused.
+// one is known). Text that is no SPDX identifier or expression must be the
+// license of some artifact; anything else is refused.
 func (s *Store) BlockLicense(ctx context.Context, license, reason string, by uint) (*BlockedLicense, error) {
 	id := policy.NormalizeLicense(license)
 	switch {
@@ -255,7 +258,7 @@ type ImportResult struct {
 // ImportVulnerabilities stores records, replacing those with the same id,
 // all in one transaction: a fault stores none.
 func (s *Store) ImportVulnerabilities(ctx context.Context, recs []policy.Record, source string) (ImportResult, error) {
-	var res ImportResult
+	res := ImportResult{Created: []string{}, Updated: []string{}}
 	now := s.Now().UTC()
 	source = clipText(source, 500)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -428,4 +431,83 @@ func (s *Store) PolicySnapshot(ctx context.Context) (*policy.Snapshot, error) {
 	p := policy.NewWithRecords(ids, known, notAffected)
 	s.view.keepPolicy(p, epoch)
 	return p, nil
+}
+
+// PlacedArtifact is an artifact as the vulnerability pages show it.
+type PlacedArtifact struct {
+	Channel    string
+	Subchannel string
+	Subdir     string
+	Filename   string
+	Name       string
+	Version    string
+}
+
+// ArtifactsNamed lists the artifacts of the packages named (any case), in
+// every channel: the vulnerability pages are for admins.
+func (s *Store) ArtifactsNamed(ctx context.Context, names []string) ([]PlacedArtifact, error) {
+	lower := make([]string, 0, len(names))
+	for _, n := range names {
+		if n = strings.ToLower(n); !slices.Contains(lower, n) {
+			lower = append(lower, n)
+		}
+	}
+	var out []PlacedArtifact
+	for chunk := range slices.Chunk(lower, 500) {
+		var rows []PlacedArtifact
+		err := s.db.WithContext(ctx).Raw(`SELECT c.name AS channel, COALESCE(s.name, '') AS subchannel, a.subdir, a.filename, a.name, a.version
+			FROM artifacts a JOIN channels c ON c.id = a.channel_id LEFT JOIN subchannels s ON s.id = a.subchannel_id AND a.subchannel_id <> 0
+			WHERE lower(a.name) IN ? ORDER BY c.name, subchannel, a.name, a.filename`, chunk).Scan(&rows).Error
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+// severityColumn is the SQL expression of the artifact tables'
+// vulnerabilities column: the worst severity affecting each artifact,
+// from the policy snapshot, as a CASE over artifact ids (integers and
+// fixed words only). It is empty for subjects without cve:view.
+func (s *Store) severityColumn(ctx context.Context, subj access.Subject) (string, error) {
+	if access.OwnLevel(subj, "cve:view", access.System()) < access.Read {
+		return "''", nil
+	}
+	snap, err := s.PolicySnapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	names := snap.Packages()
+	if len(names) == 0 {
+		return "''", nil
+	}
+	bySeverity := map[policy.Severity][]string{}
+	for chunk := range slices.Chunk(names, 500) {
+		var rows []struct {
+			ID      uint
+			Name    string
+			Version string
+		}
+		if err := s.db.WithContext(ctx).Model(&Artifact{}).Select("id, name, version").Where("lower(name) IN ?", chunk).Scan(&rows).Error; err != nil {
+			return "", unavailable(err)
+		}
+		for _, r := range rows {
+			if w := snap.Worst(r.Name, r.Version); w > policy.None {
+				bySeverity[w] = append(bySeverity[w], strconv.FormatUint(uint64(r.ID), 10))
+			}
+		}
+	}
+	if len(bySeverity) == 0 {
+		return "''", nil
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for sev := policy.Critical; sev > policy.None; sev-- {
+		if ids := bySeverity[sev]; len(ids) > 0 {
+			fmt.Fprintf(&b, " WHEN a.id IN (%s) THEN '%s'", strings.Join(ids, ","), sev)
+		}
+	}
+	b.WriteString(" ELSE '' END")
+	return b.String(), nil
 }

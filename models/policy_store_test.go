@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gatehouse/models"
+	"gatehouse/models/access"
 	"gatehouse/models/modeltest"
 	"gatehouse/models/policy"
 )
@@ -170,6 +171,56 @@ func TestBlockedLicenses(t *testing.T) {
 		snap, _ = s.PolicySnapshot(ctx)
 		if snap.LicenseRefusal("GPL-3.0-only") != "" {
 			t.Fatal("unblocked license still refused")
+		}
+	})
+}
+
+// Catalog tables over artifacts show the worst severity affecting each to
+// those with cve:view, and filter on it.
+func TestVulnerabilitiesColumn(t *testing.T) {
+	modeltest.ForEach(t, func(t *testing.T, s *models.Store) {
+		ctx := t.Context()
+		modeltest.MustUser(t, s, "admin@x.io", access.RoleAdmin)
+		modeltest.MustUser(t, s, "member@x.io", access.RoleMember)
+		ch := models.Channel{Name: "open", Public: true}
+		if err := s.DB().Create(&ch).Error; err != nil {
+			t.Fatal(err)
+		}
+		var arts []models.Artifact
+		for _, v := range []string{"1.0", "1.21.0", "1.22"} {
+			arts = append(arts, models.Artifact{ChannelID: ch.ID, Subdir: "noarch", Filename: "numpy-" + v + "-0.conda", Name: "numpy", Version: v, Build: "0", MD5: "x", SHA256: "y"})
+		}
+		if err := s.DB().Create(&arts).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ImportVulnerabilities(ctx, mustParseOSV(t, osvTwo), "two.json"); err != nil {
+			t.Fatal(err)
+		}
+		w := access.Widget{Type: "table", Kind: access.KindArtifacts, Sort: &access.Sort{Column: "version"}}
+		cells := func(subj access.Subject, w access.Widget) []string {
+			res, err := s.TableRows(ctx, subj, models.TableQuery{Widget: w, PerPage: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range res.Rows {
+				out = append(out, r["version"]+"="+r["vulnerabilities"])
+			}
+			return out
+		}
+		admin, member := subject(t, s, "admin@x.io"), subject(t, s, "member@x.io")
+		if got := cells(admin, w); !slices.Equal(got, []string{"1.0=high", "1.21.0=high", "1.22="}) {
+			t.Errorf("admin sees %v", got)
+		}
+		if got := cells(member, w); !slices.Equal(got, []string{"1.0=", "1.21.0=", "1.22="}) {
+			t.Errorf("member sees %v", got)
+		}
+		w.Filters = []access.Filter{{Column: "vulnerabilities", Op: access.OpEq, Value: "high"}}
+		if got := cells(admin, w); !slices.Equal(got, []string{"1.0=high", "1.21.0=high"}) {
+			t.Errorf("filtered: %v", got)
+		}
+		if got := cells(member, w); len(got) != 0 {
+			t.Errorf("member filtered: %v", got)
 		}
 	})
 }

@@ -31,6 +31,8 @@ type Config struct {
 	MaxUpload     int64
 	MaxUploads    int
 	DBMaxConns    int
+	// FetchTimeout bounds fetching vulnerability records by URL (0: 30 s).
+	FetchTimeout time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	SessionIdle    time.Duration

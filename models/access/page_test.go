@@ -139,7 +139,7 @@ func TestEffectiveView(t *testing.T) {
 		{"viewer's own view replaces it, bad entries dropped", mine, true, 1, []string{"license"}, ""},
 		{"locked: saved view applies", mine, false, 1, []string{"build"}, ""},
 		{"sort applies even when locked", View{Sort: &Sort{Column: "name"}}, false, 1, []string{"build"}, "name"},
-		{"hiding every column keeps one", View{Custom: true, Hidden: []string{"channel", "name", "version", "build", "subdir", "license", "size", "uploaded"}}, true, 0, []string{"name", "version", "build", "subdir", "license", "size", "uploaded"}, ""},
+		{"hiding every column keeps one", View{Custom: true, Hidden: []string{"channel", "name", "version", "build", "subdir", "license", "size", "uploaded", "vulnerabilities"}}, true, 0, []string{"name", "version", "build", "subdir", "license", "size", "uploaded", "vulnerabilities"}, ""},
 		{"unknown sort ignored", View{Sort: &Sort{Column: "zzz"}}, true, 1, []string{"build"}, ""},
 	}
 	for _, tt := range tests {

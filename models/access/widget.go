@@ -65,6 +65,9 @@ var columns = map[string][]Column{
 		{Key: "license", Label: "License", Filterable: true},
 		{Key: "size", Label: "Size"},
 		{Key: "uploaded", Label: "Uploaded"},
+		// The worst severity of the vulnerability records affecting the
+		// artifact; empty for viewers without cve:view.
+		{Key: "vulnerabilities", Label: "Vulnerabilities", Filterable: true},
 	},
 	KindChannels: {
 		{Key: "name", Label: "Name", Filterable: true},

@@ -123,6 +123,19 @@ func (p *Snapshot) Vulnerabilities(name, version string) []Match {
 	return out
 }
 
+// Packages lists the lower-case package names some record affects.
+func (p *Snapshot) Packages() []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, 0, len(p.vulns))
+	for n := range p.vulns {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Blocked lists the blocked license identifiers.
 func (p *Snapshot) Blocked() []string {
 	if p == nil {

@@ -62,6 +62,8 @@ var AdminNav = []NavItem{
 	{NavLink: NavLink{Label: "Users", Href: "/admin/users", Icon: "users"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Teams", Href: "/admin/teams", Icon: "team"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Roles", Href: "/admin/roles", Icon: "role"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Licenses", Href: "/admin/licenses", Icon: "shield"}, AdminOnly: true},
+	{NavLink: NavLink{Label: "Vulnerabilities", Href: "/admin/cves", Icon: "warning"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Audit log", Href: "/audit-log", Icon: "audit"}, AdminOnly: true},
 	{NavLink: NavLink{Label: "Settings", Href: "/admin/settings", Icon: "settings"}, AdminOnly: true},
 }

@@ -50,6 +50,8 @@ type ChannelPage struct {
 	// subchannel groups.
 	Groups    []string
 	SubGroups []groups.SubGroup
+	// ShowCVEs adds the vulnerability column (for those with cve:view).
+	ShowCVEs bool
 }
 
 // Base is the channel page's path.
@@ -76,6 +78,28 @@ type ArtifactRow struct {
 	SHA256      string
 	Uploaded    components.When
 	DownloadURL string
+	// CVEs are the records affecting it, worst first.
+	CVEs []CVE
+}
+
+// CVE names a vulnerability record and its severity.
+type CVE struct {
+	ID       string
+	Severity string
+}
+
+// Href is the record's page.
+func (c CVE) Href() string { return "/admin/cves/" + url.PathEscape(c.ID) }
+
+// Tone is the badge colour of the severity.
+func (c CVE) Tone() string {
+	switch c.Severity {
+	case "critical", "high":
+		return "red"
+	case "medium":
+		return "amber"
+	}
+	return "gray"
 }
 
 // ShortSHA is the start of the SHA256, enough to tell files apart.
