@@ -179,6 +179,22 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Who has access (spec §14): the people behind the grants, for managers.
 	r.GET("/api/channels/:name/access", h.APIWhoHasAccess, channelAPI("name", "channel:edit", manage))
 
+	// Mirrors: manage on the channel (subchannel mirrors too: on the parent
+	// channel, not a pair on the subchannel alone).
+	r.GET("/api/mirrors", h.APIAllMirrors, managedList("mirror:view"))
+	for _, m := range []struct{ prefix, sub, view, edit string }{
+		{"/api/channels/:name/mirrors", "", "channel.mirror:view", "channel.mirror:edit"},
+		{"/api/channels/:name/subchannels/:sub/mirrors", "sub", "subchannel.mirror:view", "subchannel.mirror:edit"},
+	} {
+		r.GET(m.prefix, h.APIMirrors, channelAPI("name", m.view, manage))
+		r.POST(m.prefix, h.APICreateMirror, channelAPI("name", m.edit, manage))
+		r.GET(m.prefix+"/:id", h.APIMirror, channelAPI("name", m.view, manage))
+		r.PATCH(m.prefix+"/:id", h.APIUpdateMirror, channelAPI("name", m.edit, manage))
+		r.DELETE(m.prefix+"/:id", h.APIDeleteMirror, channelAPI("name", m.edit, manage))
+		r.POST(m.prefix+"/:id/run", h.APIRunMirror, channelAPI("name", m.edit, manage))
+		r.GET(m.prefix+"/:id/runs", h.APIMirrorRuns, channelAPI("name", m.view, manage))
+	}
+
 	// Catalog pages, Port's wire format (spec §6).
 	r.GET("/v1/pages", h.APIPages, api("page:view", read))
 	r.POST("/v1/pages", h.APICreatePage, api("page:edit", manage))

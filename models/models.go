@@ -9,6 +9,7 @@ var allModels = []any{
 	&Token{},
 	&Session{},
 	&Notice{},
+	&Mirror{}, &MirrorRun{},
 }
 
 // AllModels lists every GORM struct that maps to a table.

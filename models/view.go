@@ -172,7 +172,8 @@ func partsOf(table string) int {
 		return partACLs
 	case "subchannels":
 		return partSubs | partChannels
-	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices":
+	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices",
+		"mirrors", "mirror_runs":
 		return 0
 	}
 	return allParts
