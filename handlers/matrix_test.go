@@ -209,7 +209,7 @@ type world struct {
 	tokenID        uint
 	// mirrorID is a mirror of c, subMirrorID one of c/s.
 	mirrorID, subMirrorID uint
-	tokens         map[string]string
+	tokens                map[string]string
 }
 
 type matrix struct {
