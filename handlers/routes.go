@@ -116,6 +116,17 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
 	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
+	// Mirrors: a channel's, its subchannels' included, for its managers;
+	// every mirror the viewer manages.
+	r.GET("/mirrors", h.AllMirrors, managedList(""))
+	r.GET("/channels/:name/mirrors", h.ChannelMirrors, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/new", h.NewMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors", h.CreateMirror, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/:id/edit", h.EditMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id", h.UpdateMirror, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id/run", h.RunMirrorNow, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/:id/delete", h.DeleteMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id/delete", h.DeleteMirror, onChannel("name", manage))
 	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
 	// The conda channel protocol: public channels need nobody; a private

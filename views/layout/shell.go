@@ -53,6 +53,7 @@ type NavItem struct {
 var MainNav = []NavItem{
 	{NavLink: NavLink{Label: "Tokens", Href: "/tokens", Icon: "key"}},
 	{NavLink: NavLink{Label: "Channels", Href: "/channels", Icon: "channel"}},
+	{NavLink: NavLink{Label: "Mirrors", Href: "/mirrors", Icon: "channel"}},
 	{NavLink: NavLink{Label: "Builder", Href: "/builder", Icon: "builder"}, AdminOnly: true},
 }
 
