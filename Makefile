@@ -37,6 +37,9 @@ bench:
 	@eval "$$(scripts/test-env.sh)" && \
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./... && \
 	go run ./scripts/load && \
+	go build -o .cache/bin/gatehouse-bench . && \
+	go run ./scripts/load -hot -bin .cache/bin/gatehouse-bench -d 5s -rounds 3 && \
+	go run ./scripts/load -hot -bin .cache/bin/gatehouse-bench -d 5s -rounds 3 -db "$$TEST_DATABASE_URL" && \
 	go run ./scripts/blobload && \
 	go run ./scripts/load -big -artifacts 100000 -d 10s && \
 	go run ./scripts/load -big -artifacts 100000 -d 10s -db "$$TEST_DATABASE_URL" && \

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/models"
+	"gatehouse/models/access"
 	"gatehouse/models/modeltest"
 	"gatehouse/web"
 )
@@ -79,5 +81,55 @@ func BenchmarkTokenRequest(b *testing.B) {
 			}
 		})
 		run("bearer", func(r *http.Request, i int) { r.Header.Set("Authorization", "Bearer "+secrets[i%len(secrets)]) })
+	}
+}
+
+// BenchmarkTokenOverAnonymous is the added cost of a token (spec §10, the
+// hot path): the same small repodata.json, anonymously from a public channel
+// and with a token in /t/ from a private one its owner may read, with
+// 100,000 tokens stored. Both answers come from the in-memory view.
+func BenchmarkTokenOverAnonymous(b *testing.B) {
+	for _, be := range modeltest.Backends(b) {
+		s := modeltest.Open(b, be)
+		u := modeltest.MustUser(b, s, "bench@example.com")
+		secrets := modeltest.SeedTokens(b, s, u, 100_000, 1000)
+		ctx := b.Context()
+		if _, err := s.CreateChannel(ctx, models.NewChannel{Name: "open", Public: true}); err != nil {
+			b.Fatal(err)
+		}
+		priv, err := s.CreateChannel(ctx, models.NewChannel{Name: "closed"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		members := []string{"Member"}
+		if _, _, err := s.ApplyGrantsPatch(ctx, models.ResourceChannel, priv.ID, map[string]access.GrantsPatch{"read": {Roles: &members}}); err != nil {
+			b.Fatal(err)
+		}
+		hs, err := newHandlers(ctx, web.Config{DataDir: b.TempDir()}, s, slog.New(slog.DiscardHandler), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := hs.echo(nil)
+		run := func(name string, path func(i int) string) {
+			b.Run(string(be)+"/"+name, func(b *testing.B) {
+				lat := make([]time.Duration, 0, b.N)
+				i := 0
+				for b.Loop() {
+					req := httptest.NewRequest("GET", path(i), nil)
+					rec := httptest.NewRecorder()
+					start := time.Now()
+					h.ServeHTTP(rec, req)
+					lat = append(lat, time.Since(start))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+					i++
+				}
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+			})
+		}
+		run("anonymous", func(int) string { return "/api/repo/open/noarch/repodata.json" })
+		run("token", func(i int) string { return "/t/" + secrets[i%len(secrets)] + "/api/repo/closed/noarch/repodata.json" })
 	}
 }

@@ -9,6 +9,7 @@ var allModels = []any{
 	&Token{},
 	&Session{},
 	&Notice{},
+	&BlockedLicense{}, &Vulnerability{}, &VulnerabilityAnnotation{},
 	&Mirror{}, &MirrorRun{},
 }
 

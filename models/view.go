@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"gatehouse/models/access"
+	"gatehouse/models/policy"
 )
 
 // view keeps in memory what nearly every request would otherwise ask the
@@ -30,6 +31,7 @@ type view struct {
 	channels map[string]Channel         // by name
 	acls     map[uint]access.ChannelACL // by channel id
 	subs     map[subKey]Subchannel
+	policy   *policy.Snapshot // nil until read
 
 	// epochs count invalidations per part: a read that raced a change is
 	// not kept, so no stale row outlives the change that replaced it.
@@ -50,7 +52,8 @@ const (
 	partChannels
 	partACLs
 	partSubs
-	numParts = 5
+	partPolicy
+	numParts = 6
 	allParts = 1<<numParts - 1
 )
 
@@ -82,6 +85,9 @@ func (v *view) reset(parts int) {
 	}
 	if parts&partSubs != 0 {
 		v.subs = map[subKey]Subchannel{}
+	}
+	if parts&partPolicy != 0 {
+		v.policy = nil
 	}
 }
 
@@ -147,6 +153,28 @@ func keep[K comparable, V any](v *view, part int, epoch uint64, m func() map[K]V
 	mm[k] = val
 }
 
+// policySnapshot is the kept package policy, while the view is synced.
+func (v *view) policySnapshot() (*policy.Snapshot, bool) {
+	if !v.synced.Load() {
+		return nil, false
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.policy, v.policy != nil
+}
+
+// keepPolicy keeps a snapshot read at epoch, unless the policy changed.
+func (v *view) keepPolicy(p *policy.Snapshot, epoch uint64) {
+	if !v.current(partPolicy, epoch) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.epoch(partPolicy) == epoch {
+		v.policy = p
+	}
+}
+
 // knownUnknown reports whether hash was recently found to be no token.
 func (v *view) knownUnknown(hash string) bool {
 	until, ok := cached(v, func() map[string]time.Time { return v.unknown }, hash)
@@ -172,6 +200,8 @@ func partsOf(table string) int {
 		return partACLs
 	case "subchannels":
 		return partSubs | partChannels
+	case "blocked_licenses", "vulnerabilities", "vulnerability_annotations":
+		return partPolicy
 	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices",
 		"mirrors", "mirror_runs":
 		return 0

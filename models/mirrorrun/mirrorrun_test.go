@@ -417,3 +417,38 @@ func mustSub(t *testing.T, d *downstream, name string) *models.Subchannel {
 	}
 	return s
 }
+
+// TestMirrorAsksTheServerPolicy: with the store's own policy, a blocked
+// license is refused with the policy's words, and a package with a known
+// CVE at or above the mirror's severity is left out.
+func TestMirrorAsksTheServerPolicy(t *testing.T) {
+	b := modeltest.Backends(t)[len(modeltest.Backends(t))-1]
+	up, down := startUpstream(t, b), startDownstream(t, b)
+	upload(t, up.admin, "up", alpha1, conda.Conda, false)
+	upload(t, up.admin, "up", alpha2, conda.Conda, false)
+	upload(t, up.admin, "up", beta, conda.TarBz2, false)
+	s := down.srv.Store
+	admin, err := s.UserByEmail(t.Context(), handlertest.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BlockLicense(t.Context(), "GPL-3.0-only", "copyleft", admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := policy.ParseOSV([]byte(`{"id":"GHSA-a1","affected":[{"package":{"name":"alpha"},"versions":["1.0"]}],"database_specific":{"severity":"CRITICAL"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportVulnerabilities(t.Context(), recs, "test"); err != nil {
+		t.Fatal(err)
+	}
+	m := down.mirror(t, nil, models.MirrorSpec{URL: up.URL, Subdirs: []string{"linux-64", "noarch"}, MaxSeverity: "high"})
+	r := down.run(t, m)
+	wantRun(t, r, models.RunOK, [4]int{1, 0, 0, 1})
+	if refs := r.RefusalList(); refs[0].Filename != fn(beta, conda.TarBz2) || !strings.Contains(refs[0].Reason, "GPL-3.0-only") {
+		t.Errorf("refusals %+v", refs)
+	}
+	if got := down.files(t, "down/linux-64"); !slices.Equal(got, []string{fn(alpha2, conda.Conda)}) {
+		t.Errorf("linux-64 serves %v, want only alpha 2.0", got)
+	}
+}

@@ -49,9 +49,9 @@ type Runner struct {
 	wg sync.WaitGroup
 }
 
-// New builds a Runner with the usual limits.
+// New builds a Runner with the usual limits, asking the store's policy.
 func New(store *models.Store, bs blobs.Store, client *http.Client, maxFile int64, log *slog.Logger) *Runner {
-	return &Runner{Store: store, Blobs: bs, Client: client, Log: log, MaxFile: maxFile, MaxIndex: 512 << 20,
+	return &Runner{Store: store, Blobs: bs, Client: client, Log: log, MaxFile: maxFile, MaxIndex: 512 << 20, Snapshot: store.PolicySnapshot,
 		IndexTimeout: 5 * time.Minute, FileTimeout: 30 * time.Minute, Lease: 5 * time.Minute, Base: context.Background()}
 }
 
