@@ -432,13 +432,19 @@ func (s *Store) FinishRun(ctx context.Context, m *Mirror, run *MirrorRun, state 
 			return err
 		}
 		up := map[string]any{"claimed_by": "", "claimed_until": nil}
-		if state != "" {
-			up["state"] = state
-		}
 		if m.IntervalMinutes > 0 {
 			up["next_run_at"] = now.Add(time.Duration(m.IntervalMinutes) * time.Minute)
 		}
-		return tx.Model(&Mirror{}).Where("id = ?", m.ID).UpdateColumns(up).Error
+		if err := tx.Model(&Mirror{}).Where("id = ?", m.ID).UpdateColumns(up).Error; err != nil {
+			return err
+		}
+		if state == "" {
+			return nil
+		}
+		// Only under the settings the run used: an edit meanwhile forgot
+		// the state on purpose, so the next run looks at everything.
+		return tx.Model(&Mirror{}).Where("id = ? AND url = ? AND include = ? AND exclude = ? AND subdirs = ? AND versions = ? AND licenses = ? AND max_severity = ?",
+			m.ID, m.URL, m.Include, m.Exclude, m.Subdirs, m.Versions, m.Licenses, m.MaxSeverity).UpdateColumn("state", state).Error
 	})
 }
 
@@ -461,6 +467,9 @@ type MirrorChange struct {
 	Remove []Artifact
 }
 
+// maxBlobLocks bounds the advisory locks one mirror run takes.
+const maxBlobLocks = 256
+
 // ApplyMirror applies a run's changes in one transaction, the way uploads
 // and deletes do (generation, touched names), so repodata and shards move
 // from the old state to the new one at once or not at all.
@@ -469,9 +478,15 @@ func (s *Store) ApplyMirror(ctx context.Context, m *Mirror, c MirrorChange) erro
 		return nil
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		for _, a := range c.Add {
-			if err := lockBlob(tx, a.SHA256); err != nil {
-				return err
+		// Each blob's lock keeps a sweep off it until the rows commit; a
+		// huge first run would exhaust PostgreSQL's lock table, so beyond
+		// maxBlobLocks the sweep's grace period (blobs are put just before
+		// this transaction) and Place, which puts each one again, do it.
+		if len(c.Add) <= maxBlobLocks {
+			for _, a := range c.Add {
+				if err := lockBlob(tx, a.SHA256); err != nil {
+					return err
+				}
 			}
 		}
 		if err := bumpGeneration(tx, m.ChannelID); err != nil {

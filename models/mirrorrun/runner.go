@@ -570,12 +570,16 @@ func (r *Runner) download(ctx context.Context, plan []*subdirPlan, f *filters, s
 				continue
 			}
 			staged = append(staged, s)
-			if _, err := r.Blobs.Put(ctx, s); err != nil {
-				return change, staged, err
-			}
 			a := models.NewArtifact(&models.Channel{}, nil, rec.Filename, ix, s.SHA256, s.MD5, s.Size)
 			byArtifact[a] = s
 			change.Add = append(change.Add, a)
+		}
+	}
+	// Blobs are put only now, all downloads done, so that none is older
+	// than the sweep's grace when the rows that use it commit.
+	for _, s := range staged {
+		if _, err := r.Blobs.Put(ctx, s); err != nil {
+			return change, staged, err
 		}
 	}
 	change.Place = func(a *models.Artifact) error {
