@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"testing"
 
 	"gatehouse/handlers/handlertest"
@@ -59,6 +60,12 @@ func TestMirrorPage(t *testing.T) {
 	auditOne(t, e, page("mirrors-channel", "admin", "/channels/down/mirrors"), axe, 1280, "")
 	auditOne(t, e, page("mirrors-all", "admin", "/mirrors"), axe, 1280, "")
 	e.See("down ← " + up.URL + "/api/repo/up")
+	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
+	phone := auditTab(t, srv, "admin", 390)
+	auditOne(t, phone, page("mirrors-channel", "admin", "/channels/down/mirrors"), axe, 390, shots)
+	auditOne(t, phone, page("mirrors-all", "admin", "/mirrors"), axe, 390, shots)
+	auditOne(t, phone, dialog("mirror-new", "admin", "/channels/down/mirrors", "button", "New mirror"), axe, 390, shots)
+	auditOne(t, e, page("mirrors-channel", "admin", "/channels/down/mirrors"), axe, 1280, shots)
 	// The packages are served in the channel.
 	e.Go("/channels/down")
 	e.See("alpha-1.0-h1234_0.conda")
