@@ -357,3 +357,44 @@ func TestMirrorScopes(t *testing.T) {
 		t.Errorf("mirror:view listed %d mirrors", len(all.Mirrors))
 	}
 }
+
+// TestMirrorSchedule: the server's own loop runs a mirror whose time has
+// come, and the audit log says the schedule did it.
+func TestMirrorSchedule(t *testing.T) {
+	b := modeltest.Backends(t)[0]
+	ms := startMirrorSetup(t, b, true)
+	cfg := ms.down.Cfg
+	cfg.MirrorCheckInterval = 50 * time.Millisecond
+	srv := handlertest.StartWith(t, ms.down.Store, cfg)
+	m, err := srv.Store.CreateMirror(t.Context(), ms.ch, nil, models.MirrorSpec{URL: ms.upURL, Subdirs: []string{"noarch", "linux-64"}, IntervalMinutes: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		runs, err := srv.Store.MirrorRuns(t.Context(), m.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == 1 && runs[0].Status == models.RunOK {
+			if runs[0].Trigger != "schedule" || runs[0].Added != 2 {
+				t.Fatalf("run %+v", runs[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scheduled run: %+v", runs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for len(ms.audits(t, "mirror.run")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if evs := ms.audits(t, "mirror.run"); len(evs) != 1 || evs[0].ActorEmail != "schedule" || evs[0].Target != "down" {
+		t.Errorf("audit %+v", evs)
+	}
+	time.Sleep(200 * time.Millisecond) // several more checks: not due for an hour
+	if runs, _ := srv.Store.MirrorRuns(t.Context(), m.ID, 5); len(runs) != 1 {
+		t.Errorf("%d runs, want 1", len(runs))
+	}
+}
