@@ -304,7 +304,9 @@ func auditTab(t *testing.T, srv *handlertest.Server, who string, width int) *Env
 
 // auditOne checks one view and returns its number of axe violations.
 func auditOne(t *testing.T, e *Env, v auditView, axe string, width int, shots string) int {
-	if _, err := e.Page.Goto(v.path); err != nil {
+	if v.path == "" {
+		// measure the page as it stands
+	} else if _, err := e.Page.Goto(v.path); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < len(v.open); i += 2 {

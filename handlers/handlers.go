@@ -19,6 +19,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/blobs"
+	"gatehouse/models/mirrorrun"
 	"gatehouse/static"
 	"gatehouse/views/components"
 	"gatehouse/views/layout"
@@ -56,6 +57,8 @@ type Handlers struct {
 	// sign-on is off. SSOFlows keeps sign-ins in progress in cookies.
 	SSO      *sso.Client
 	SSOFlows *sso.Flows
+	// Mirrors runs mirrors, on demand and on their schedule.
+	Mirrors *mirrorrun.Runner
 	// expired rate-limits the audit of refused expired tokens.
 	expired expiredAudits
 }

@@ -226,7 +226,9 @@ type world struct {
 	group          string
 	teamID, roleID uint
 	tokenID        uint
-	tokens         map[string]string
+	// mirrorID is a mirror of c, subMirrorID one of c/s.
+	mirrorID, subMirrorID uint
+	tokens                map[string]string
 }
 
 type matrix struct {
@@ -270,6 +272,16 @@ func (m *matrix) world() world {
 	if _, err := s.CreateSubchannelGroup(ctx, ch, w.group, []string{sub.Name}); err != nil {
 		t.Fatal(err)
 	}
+	// Upstreams on a port nothing serves: a run fails at once.
+	mc, err := s.CreateMirror(ctx, ch, nil, models.MirrorSpec{URL: "http://127.0.0.1:9/c", Subdirs: []string{"noarch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.CreateMirror(ctx, ch, sub, models.MirrorSpec{URL: "http://127.0.0.1:9/s", Subdirs: []string{"noarch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mirrorID, w.subMirrorID = mc.ID, ms.ID
 	title := "Page"
 	p, err := s.CreatePage(ctx, models.PageInput{Identifier: w.page, Title: &title, Widgets: &[]access.Widget{{Type: "table", Kind: "channels"}}})
 	if err != nil {
@@ -335,6 +347,10 @@ func (w world) path(pattern string, users map[string]*models.User) string {
 		id = fmt.Sprint(w.roleID)
 	case strings.Contains(pattern, "/cves/"):
 		id = "GHSA-none-0000" // no such record: the gate is what is tried
+	case strings.Contains(pattern, "/subchannels/:sub/mirrors/"):
+		id = fmt.Sprint(w.subMirrorID)
+	case strings.Contains(pattern, "/mirrors/"):
+		id = fmt.Sprint(w.mirrorID)
 	}
 	// Longer names first: the replacer tries them in this order.
 	r := strings.NewReplacer(":subdir", "noarch", ":filename", "pkg-1.0-0.conda", ":identifier", w.page,

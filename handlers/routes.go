@@ -130,6 +130,17 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
 	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
+	// Mirrors: a channel's, its subchannels' included, for its managers;
+	// every mirror the viewer manages.
+	r.GET("/mirrors", h.AllMirrors, managedList(""))
+	r.GET("/channels/:name/mirrors", h.ChannelMirrors, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/new", h.NewMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors", h.CreateMirror, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/:id/edit", h.EditMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id", h.UpdateMirror, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id/run", h.RunMirrorNow, onChannel("name", manage))
+	r.GET("/channels/:name/mirrors/:id/delete", h.DeleteMirrorForm, onChannel("name", manage))
+	r.POST("/channels/:name/mirrors/:id/delete", h.DeleteMirror, onChannel("name", manage))
 	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
 	// Channel groups: the list shows what the viewer may read; each page
@@ -239,6 +250,21 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/api/channels/:name/subchannel-groups", h.APICreateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
 	r.PATCH("/api/channels/:name/subchannel-groups/:group", h.APIUpdateSubGroup, channelAPI("name", "subchannel.group:edit", manage))
 	r.DELETE("/api/channels/:name/subchannel-groups/:group", h.APIDeleteSubGroup, channelAPI("name", "subchannel.group:edit", manage))
+	// Mirrors: manage on the channel (subchannel mirrors too: on the parent
+	// channel, not a pair on the subchannel alone).
+	r.GET("/api/mirrors", h.APIAllMirrors, managedList("mirror:view"))
+	for _, m := range []struct{ prefix, sub, view, edit string }{
+		{"/api/channels/:name/mirrors", "", "channel.mirror:view", "channel.mirror:edit"},
+		{"/api/channels/:name/subchannels/:sub/mirrors", "sub", "subchannel.mirror:view", "subchannel.mirror:edit"},
+	} {
+		r.GET(m.prefix, h.APIMirrors, channelAPI("name", m.view, manage))
+		r.POST(m.prefix, h.APICreateMirror, channelAPI("name", m.edit, manage))
+		r.GET(m.prefix+"/:id", h.APIMirror, channelAPI("name", m.view, manage))
+		r.PATCH(m.prefix+"/:id", h.APIUpdateMirror, channelAPI("name", m.edit, manage))
+		r.DELETE(m.prefix+"/:id", h.APIDeleteMirror, channelAPI("name", m.edit, manage))
+		r.POST(m.prefix+"/:id/run", h.APIRunMirror, channelAPI("name", m.edit, manage))
+		r.GET(m.prefix+"/:id/runs", h.APIMirrorRuns, channelAPI("name", m.view, manage))
+	}
 
 	// Catalog pages, Port's wire format (spec §6).
 	r.GET("/v1/pages", h.APIPages, api("page:view", read))

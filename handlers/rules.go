@@ -109,6 +109,12 @@ func channelList(scope string) Rule {
 	return Rule{Scope: scope, Level: access.Read, On: access.OnChannel}
 }
 
+// managedList lists things of the channels the actor manages; the handler
+// keeps those channels (see visibleMirrors).
+func managedList(scope string) Rule {
+	return Rule{Scope: scope, Level: access.Manage, On: access.OnChannel}
+}
+
 // uploadTo receives a package for channel param or one of its subchannels.
 func uploadTo(param, scope string) Rule {
 	return Rule{Scope: scope, Level: access.Write, On: access.OnChannel, Param: param, Within: true}

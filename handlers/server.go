@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/blobs"
+	"gatehouse/models/mirrorrun"
 	"gatehouse/static"
 	"gatehouse/web"
 	"gatehouse/web/sso"
@@ -92,6 +93,12 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 	h.LeakReports = web.NewFailureLimit(0.5, leakBurst)
 	h.Flash = web.NewFlash(key, cfg.SecureCookies)
 	go h.sweepEvery(ctx, cfg.SweepInterval, cfg.SweepGrace)
+	h.Mirrors = mirrorrun.New(store, bs, mirrorrun.NewClient(cfg.MirrorPrivateNetworks), cfg.MaxUpload, log)
+	h.Mirrors.Base = ctx
+	if cfg.MirrorCheckInterval == 0 {
+		cfg.MirrorCheckInterval = time.Minute
+	}
+	go h.Mirrors.Loop(ctx, cfg.MirrorCheckInterval)
 	return h, nil
 }
 

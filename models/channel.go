@@ -61,6 +61,7 @@ type Artifact struct {
 	MD5           string    `gorm:"size:32;not null" json:"md5"`
 	SHA256        string    `gorm:"size:64;not null;index" json:"sha256"`
 	UploaderID    *uint     `json:"-"`
+	MirrorID      uint      `gorm:"not null;default:0;index" json:"-"` // the mirror that added it; 0: uploaded
 	CreatedAt     time.Time `json:"created_at"`
 }
 

@@ -257,7 +257,7 @@ func (s *Store) DeleteSubchannel(ctx context.Context, ch *Channel, name string) 
 		if err := tx.Where("subchannel_id = ?", sub.ID).Delete(&SubchannelGroupMember{}).Error; err != nil {
 			return err
 		}
-		for _, model := range []any{&Artifact{}, &PackageName{}} {
+		for _, model := range []any{&Artifact{}, &PackageName{}, &Mirror{}} {
 			if err := tx.Where("channel_id = ? AND subchannel_id = ?", ch.ID, sub.ID).Delete(model).Error; err != nil {
 				return err
 			}

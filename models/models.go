@@ -11,6 +11,7 @@ var allModels = []any{
 	&Notice{},
 	&BlockedLicense{}, &Vulnerability{}, &VulnerabilityAnnotation{},
 	&ChannelGroup{}, &ChannelGroupMember{}, &SubchannelGroup{}, &SubchannelGroupMember{},
+	&Mirror{}, &MirrorRun{},
 }
 
 // AllModels lists every GORM struct that maps to a table.

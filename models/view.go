@@ -202,7 +202,8 @@ func partsOf(table string) int {
 		return partSubs | partChannels
 	case "blocked_licenses", "vulnerabilities", "vulnerability_annotations":
 		return partPolicy
-	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices":
+	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices",
+		"mirrors", "mirror_runs":
 		return 0
 	}
 	return allParts

@@ -38,6 +38,12 @@ if ! command -v cph >/dev/null; then
   apt_install conda-package-handling
 fi
 
+# nginx: a static conda channel for the mirror tests (and the load program).
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  log "installing nginx"
+  apt_install nginx
+fi
+
 # PostgreSQL: use TEST_DATABASE_URL if given, else the local server (started
 # or installed if need be).
 db_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}

@@ -54,6 +54,7 @@ var MainNav = []NavItem{
 	{NavLink: NavLink{Label: "Tokens", Href: "/tokens", Icon: "key"}},
 	{NavLink: NavLink{Label: "Channels", Href: "/channels", Icon: "channel"}},
 	{NavLink: NavLink{Label: "Groups", Href: "/groups", Icon: "group"}},
+	{NavLink: NavLink{Label: "Mirrors", Href: "/mirrors", Icon: "channel"}},
 	{NavLink: NavLink{Label: "Builder", Href: "/builder", Icon: "builder"}, AdminOnly: true},
 }
 
