@@ -30,6 +30,7 @@ type view struct {
 	channels map[string]Channel         // by name
 	acls     map[uint]access.ChannelACL // by channel id
 	subs     map[subKey]Subchannel
+	settings *Settings // nil until read
 
 	// epochs count invalidations per part: a read that raced a change is
 	// not kept, so no stale row outlives the change that replaced it.
@@ -50,7 +51,8 @@ const (
 	partChannels
 	partACLs
 	partSubs
-	numParts = 5
+	partSettings
+	numParts = 6
 	allParts = 1<<numParts - 1
 )
 
@@ -82,6 +84,9 @@ func (v *view) reset(parts int) {
 	}
 	if parts&partSubs != 0 {
 		v.subs = map[subKey]Subchannel{}
+	}
+	if parts&partSettings != 0 {
+		v.settings = nil
 	}
 }
 
@@ -158,6 +163,31 @@ func (v *view) noteUnknown(hash string, epoch uint64) {
 	keep(v, partTokens, epoch, func() map[string]time.Time { return v.unknown }, hash, v.now().Add(unknownFor))
 }
 
+// cachedSettings returns the run-time settings while the view holds them.
+func (v *view) cachedSettings() (Settings, bool) {
+	if !v.synced.Load() {
+		return Settings{}, false
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.settings == nil {
+		return Settings{}, false
+	}
+	return *v.settings, true
+}
+
+// keepSettings stores settings read at epoch, unless they changed meanwhile.
+func (v *view) keepSettings(set Settings, epoch uint64) {
+	if !v.current(partSettings, epoch) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.epoch(partSettings) == epoch {
+		v.settings = &set
+	}
+}
+
 // partsOf says which parts of the view a write to table touches ("" when
 // unknown: then all of them).
 func partsOf(table string) int {
@@ -172,7 +202,9 @@ func partsOf(table string) int {
 		return partACLs
 	case "subchannels":
 		return partSubs | partChannels
-	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices":
+	case "settings":
+		return partSettings
+	case "audit_events", "sessions", "pages", "artifacts", "package_names", "goose_db_version", "notices":
 		return 0
 	}
 	return allParts
