@@ -229,13 +229,15 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 		return nil, h.storageFault(c, err)
 	}
 	details := map[string]any{"new": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size, "name": a.Name, "version": a.Version, "build": a.Build}}
+	action := "artifact.upload"
 	if replaced != nil {
+		action = "artifact.overwrite" // the history tells replacing a file from adding one
 		details["old"] = map[string]any{"sha256": replaced.SHA256, "size": replaced.Size}
 		if replaced.SHA256 != a.SHA256 {
 			h.collectBlobs(c, []string{replaced.SHA256})
 		}
 	}
-	h.audit(c, "artifact.upload", p.Path(), details)
+	h.audit(c, action, p.Path(), details)
 	h.Metrics.Uploaded(a.Size)
 	return a, nil
 }

@@ -115,6 +115,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/channels/:name/permissions", h.SetChannelPermissions, onChannel("name", manage))
 	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
 	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
+	r.GET("/channels/:name/history", h.ChannelHistory, onChannel("name", manage))
+	r.GET("/channels/:name/subchannels/:sub/history", h.ChannelHistory, onSubchannel("name", "sub", manage))
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
 	r.POST("/channels/:name/artifacts/delete", h.DeleteArtifact, onChannel("name", manage))
 
@@ -174,6 +176,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/api/channels/:name/artifacts", h.APIUpload, uploadTo("name", "artifact:create"))
 	r.DELETE("/api/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact, channelAPI("name", "artifact:delete", manage))
 	r.DELETE("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact, subchannelAPI("name", "sub", "artifact:delete", manage))
+	r.GET("/api/channels/:name/history", h.APIChannelHistory, channelAPI("name", "channel:history", manage))
+	r.GET("/api/channels/:name/subchannels/:sub/history", h.APIChannelHistory, subchannelAPI("name", "sub", "subchannel:history", manage))
 	r.GET("/api/channels/:name/permissions", h.APIChannelPermissions, channelAPI("name", "channel:view", read))
 	r.PATCH("/api/channels/:name/permissions", h.APIPatchChannelPermissions, channelAPI("name", "channel:edit", manage))
 	// Who has access (spec §14): the people behind the grants, for managers.
