@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"sync"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,8 @@ type Handlers struct {
 	rules map[string]Rule
 	// uploads holds one slot per upload in progress (Cfg.MaxUploads).
 	uploads chan struct{}
+	// sweeping is held while an admin's blob sweep runs on this instance.
+	sweeping sync.Mutex
 	// SSO signs people in through the identity provider; nil when single
 	// sign-on is off. SSOFlows keeps sign-ins in progress in cookies.
 	SSO      *sso.Client

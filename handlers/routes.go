@@ -94,6 +94,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/admin/roles/:id/delete", h.DeleteRole, adminOnly)
 	r.GET("/admin/settings", h.Settings, adminOnly)
 	r.POST("/admin/settings", h.SaveSettings, adminOnly)
+	r.POST("/admin/blobs/sweep", h.SweepBlobs, adminOnly)
 	r.GET("/audit-log", h.AuditLog, adminOnly)
 
 	// Channels: the list shows what the viewer may read; each page needs
@@ -150,6 +151,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/api/scopes", h.APIScopes, api("user.token:view", manage))
 	r.GET("/api/settings", h.APISettings, api("system.settings:edit", manage))
 	r.PATCH("/api/settings", h.APIUpdateSettings, api("system.settings:edit", manage))
+	r.GET("/api/blobs/sweep", h.APILastSweep, api("system:delete-blobs", manage))
+	r.POST("/api/blobs/sweep", h.APISweepBlobs, api("system:delete-blobs", manage))
 
 	// People and the audit log (admins).
 	r.GET("/api/users", h.APIUsers, api("user:view", read))
