@@ -270,7 +270,11 @@ func (h *Handlers) APIUpload(c echo.Context) error {
 
 // APIArtifacts lists a channel's artifacts (?subchannel=, ?subdir=). Read access.
 func (h *Handlers) APIArtifacts(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("subchannel"), access.Read)
+	sub := c.Param("sub")
+	if sub == "" {
+		sub = c.QueryParam("subchannel")
+	}
+	p, err := h.channelAt(c, c.Param("name"), sub, access.Read)
 	if err != nil {
 		return err
 	}
@@ -283,6 +287,24 @@ func (h *Handlers) APIArtifacts(c echo.Context) error {
 		out[i] = artifactJSON(p, &arts[i])
 	}
 	return ok(c, http.StatusOK, "artifacts", out)
+}
+
+// APIArtifact shows one artifact of the channel or subchannel the route
+// names.
+func (h *Handlers) APIArtifact(c echo.Context) error {
+	p := placeOf(c)
+	filename := c.Param("filename")
+	if c.Request().URL.RawPath != "" { // the router matched the path as sent: decode once
+		var err error
+		if filename, err = url.PathUnescape(filename); err != nil {
+			return models.ErrNotFound
+		}
+	}
+	a, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), c.Param("subdir"), filename)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, "artifact", artifactJSON(p, a))
 }
 
 // APIDeleteArtifact deletes one artifact (manage). The subchannel comes from

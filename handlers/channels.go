@@ -207,6 +207,33 @@ func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name str
 	return sub, nil
 }
 
+// SubchannelJSON is a subchannel as the API shows it.
+type SubchannelJSON struct {
+	Channel   string    `json:"channel"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// APISubchannels lists a channel's subchannels.
+func (h *Handlers) APISubchannels(c echo.Context) error {
+	p := placeOf(c)
+	subs, err := h.Store.Subchannels(c.Request().Context(), p.Ch)
+	if err != nil {
+		return err
+	}
+	out := make([]SubchannelJSON, len(subs))
+	for i, s := range subs {
+		out[i] = SubchannelJSON{Channel: p.Ch.Name, Name: s.Name, CreatedAt: s.CreatedAt}
+	}
+	return ok(c, http.StatusOK, "subchannels", out)
+}
+
+// APISubchannel shows one subchannel.
+func (h *Handlers) APISubchannel(c echo.Context) error {
+	p := placeOf(c)
+	return ok(c, http.StatusOK, "subchannel", SubchannelJSON{Channel: p.Ch.Name, Name: p.Sub.Name, CreatedAt: p.Sub.CreatedAt})
+}
+
 // APIDeleteSubchannel removes a subchannel and its artifacts (manage).
 func (h *Handlers) APIDeleteSubchannel(c echo.Context) error {
 	p := placeOf(c)
@@ -320,6 +347,11 @@ func (h *Handlers) Channel(c echo.Context) error {
 	for _, s := range subs {
 		m.Subchannels = append(m.Subchannels, s.Name)
 	}
+	defaults, err := h.visibleDefaults(c)
+	if err != nil {
+		return err
+	}
+	m.Condarc = condarc(defaults, h.channelAlias(c, ""), p.Path())
 	for _, a := range arts {
 		m.Artifacts = append(m.Artifacts, channels.ArtifactRow{
 			Filename: a.Filename, Name: a.Name, Version: a.Version, Build: a.Build, Subdir: a.Subdir, Size: a.Size,

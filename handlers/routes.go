@@ -100,6 +100,10 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Channels: the list shows what the viewer may read; each page needs
 	// its level on the channel named by :name. Creating one: admins.
 	r.GET("/channels", h.Channels, signedIn)
+	// The install's default channels: each reader sees those they read;
+	// changing the list needs manage on each channel added or taken off.
+	r.GET("/default-channels", h.DefaultChannels, signedIn)
+	r.POST("/default-channels", h.SaveDefaultChannels, eachChannel(""))
 	r.GET("/channels/new", h.NewChannelForm, adminOnly)
 	r.POST("/channels", h.CreateChannel, adminOnly)
 	r.GET("/channels/:name", h.Channel, onChannel("name", read))
@@ -169,14 +173,22 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	// Channels, subchannels, artifacts and channel permissions.
 	r.GET("/api/channels", h.APIChannels, channelList("channel:view"))
+	r.GET("/api/default-channels", h.APIDefaultChannels, channelList("channel:view"))
+	r.GET("/api/condarc", h.APICondarc, channelList("channel:view"))
+	r.PUT("/api/default-channels", h.APISetDefaultChannels, eachChannel("channel.default-channel:edit"))
 	r.POST("/api/channels", h.APICreateChannel, api("channel:create", write))
 	r.GET("/api/channels/:name", h.APIChannel, channelAPI("name", "channel:view", read))
 	r.PATCH("/api/channels/:name", h.APIUpdateChannel, channelAPI("name", "channel:edit", manage))
 	r.DELETE("/api/channels/:name", h.APIDeleteChannel, channelAPI("name", "channel:delete", manage))
+	r.GET("/api/channels/:name/subchannels", h.APISubchannels, channelAPI("name", "subchannel:view", read))
 	r.POST("/api/channels/:name/subchannels", h.APICreateSubchannel, channelAPI("name", "subchannel:create", manage))
+	r.GET("/api/channels/:name/subchannels/:sub", h.APISubchannel, subchannelAPI("name", "sub", "subchannel:view", read))
+	r.GET("/api/channels/:name/subchannels/:sub/artifacts", h.APIArtifacts, subchannelAPI("name", "sub", "subchannel:view-artifacts", read))
 	r.DELETE("/api/channels/:name/subchannels/:sub", h.APIDeleteSubchannel, subchannelAPI("name", "sub", "subchannel:delete", manage))
 	r.GET("/api/channels/:name/artifacts", h.APIArtifacts, channelAPI("name", "channel:view-artifacts", read))
 	r.POST("/api/channels/:name/artifacts", h.APIUpload, uploadTo("name", "artifact:create"))
+	r.GET("/api/channels/:name/artifacts/:subdir/:filename", h.APIArtifact, channelAPI("name", "artifact:view", read))
+	r.GET("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIArtifact, subchannelAPI("name", "sub", "artifact:view", read))
 	r.DELETE("/api/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact, channelAPI("name", "artifact:delete", manage))
 	r.DELETE("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact, subchannelAPI("name", "sub", "artifact:delete", manage))
 	r.GET("/api/channels/:name/history", h.APIChannelHistory, channelAPI("name", "channel:history", manage))

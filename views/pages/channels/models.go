@@ -44,6 +44,7 @@ type ChannelPage struct {
 	CanWrite    bool
 	CanManage   bool
 	CondaURL    string // what to pass to conda config --add channels
+	Condarc     string // a ready .condarc: the defaults and this channel
 	Artifacts   []ArtifactRow
 }
 
