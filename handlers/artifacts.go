@@ -33,6 +33,8 @@ type ArtifactJSON struct {
 	BuildNumber int       `json:"build_number"`
 	Depends     []string  `json:"depends"`
 	License     string    `json:"license"`
+	Summary     string    `json:"summary,omitempty"`
+	Home        string    `json:"home,omitempty"`
 	Timestamp   int64     `json:"timestamp"`
 	Size        int64     `json:"size"`
 	MD5         string    `json:"md5"`
@@ -45,7 +47,7 @@ func artifactJSON(p place, a *models.Artifact) ArtifactJSON {
 	return ArtifactJSON{
 		Channel: p.Ch.Name, Subchannel: p.SubName(), Subdir: a.Subdir, Filename: a.Filename,
 		Name: a.Name, Version: a.Version, Build: a.Build, BuildNumber: a.BuildNumber, Depends: a.DependsList(),
-		License: a.License, Timestamp: a.Timestamp, Size: a.Size, MD5: a.MD5, SHA256: a.SHA256,
+		License: a.License, Summary: a.Summary, Home: a.Home, Timestamp: a.Timestamp, Size: a.Size, MD5: a.MD5, SHA256: a.SHA256,
 		URL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename), CreatedAt: a.CreatedAt,
 	}
 }
@@ -305,6 +307,37 @@ func (h *Handlers) APIArtifact(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, "artifact", artifactJSON(p, a))
+}
+
+// APIUpdateArtifact changes {"summary","home"} of one artifact: what
+// channeldata.json says of its package (manage).
+func (h *Handlers) APIUpdateArtifact(c echo.Context) error {
+	p := placeOf(c)
+	var in struct {
+		Summary *string `json:"summary"`
+		Home    *string `json:"home"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	filename := c.Param("filename")
+	if c.Request().URL.RawPath != "" {
+		var err error
+		if filename, err = url.PathUnescape(filename); err != nil {
+			return models.ErrNotFound
+		}
+	}
+	before, after, err := h.Store.UpdateArtifactAbout(c.Request().Context(), p.Ch.ID, p.SubID(), c.Param("subdir"), filename, models.ArtifactAbout{Summary: in.Summary, Home: in.Home})
+	if err != nil {
+		return err
+	}
+	if before.Summary != after.Summary || before.Home != after.Home {
+		h.audit(c, "artifact.edit", p.Path(), map[string]any{
+			"old": map[string]any{"subdir": before.Subdir, "filename": before.Filename, "summary": before.Summary, "home": before.Home},
+			"new": map[string]any{"subdir": after.Subdir, "filename": after.Filename, "summary": after.Summary, "home": after.Home},
+		})
+	}
+	return ok(c, http.StatusOK, "artifact", artifactJSON(p, after))
 }
 
 // APIDeleteArtifact deletes one artifact (manage). The subchannel comes from

@@ -209,9 +209,14 @@ func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name str
 
 // SubchannelJSON is a subchannel as the API shows it.
 type SubchannelJSON struct {
-	Channel   string    `json:"channel"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	Channel     string    `json:"channel"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func subchannelJSON(ch *models.Channel, s *models.Subchannel) SubchannelJSON {
+	return SubchannelJSON{Channel: ch.Name, Name: s.Name, Description: s.Description, CreatedAt: s.CreatedAt}
 }
 
 // APISubchannels lists a channel's subchannels.
@@ -222,8 +227,8 @@ func (h *Handlers) APISubchannels(c echo.Context) error {
 		return err
 	}
 	out := make([]SubchannelJSON, len(subs))
-	for i, s := range subs {
-		out[i] = SubchannelJSON{Channel: p.Ch.Name, Name: s.Name, CreatedAt: s.CreatedAt}
+	for i := range subs {
+		out[i] = subchannelJSON(p.Ch, &subs[i])
 	}
 	return ok(c, http.StatusOK, "subchannels", out)
 }
@@ -231,7 +236,29 @@ func (h *Handlers) APISubchannels(c echo.Context) error {
 // APISubchannel shows one subchannel.
 func (h *Handlers) APISubchannel(c echo.Context) error {
 	p := placeOf(c)
-	return ok(c, http.StatusOK, "subchannel", SubchannelJSON{Channel: p.Ch.Name, Name: p.Sub.Name, CreatedAt: p.Sub.CreatedAt})
+	return ok(c, http.StatusOK, "subchannel", subchannelJSON(p.Ch, p.Sub))
+}
+
+// APIUpdateSubchannel changes {"description"} of a subchannel (manage).
+func (h *Handlers) APIUpdateSubchannel(c echo.Context) error {
+	p := placeOf(c)
+	var in struct {
+		Description *string `json:"description"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Description == nil {
+		return models.Invalid("description", "Send the new \"description\".")
+	}
+	before, after, err := h.Store.UpdateSubchannel(c.Request().Context(), p.Ch, p.Sub.Name, *in.Description)
+	if err != nil {
+		return err
+	}
+	if before.Description != after.Description {
+		h.audit(c, "subchannel.update", p.Path(), map[string]any{"old": map[string]any{"description": before.Description}, "new": map[string]any{"description": after.Description}})
+	}
+	return ok(c, http.StatusOK, "subchannel", subchannelJSON(p.Ch, after))
 }
 
 // APIDeleteSubchannel removes a subchannel and its artifacts (manage).

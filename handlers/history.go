@@ -115,9 +115,9 @@ func (h *Handlers) ChannelHistory(c echo.Context) error {
 
 // historyActions are the filter menu's choices: families and actions.
 var historyActions = []string{
-	"artifact", "artifact.upload", "artifact.overwrite", "artifact.delete",
+	"artifact", "artifact.upload", "artifact.overwrite", "artifact.edit", "artifact.delete",
 	"channel", "channel.create", "channel.update", "channel.permissions",
-	"subchannel", "subchannel.create", "subchannel.delete",
+	"subchannel", "subchannel.create", "subchannel.update", "subchannel.delete",
 	"mirror", "group",
 }
 
