@@ -108,6 +108,9 @@ func (h *Handlers) APICondarc(c echo.Context) error {
 
 // APISetDefaultChannels replaces the list from {"channels": [...]}.
 func (h *Handlers) APISetDefaultChannels(c echo.Context) error {
+	if err := h.managesAChannel(c); err != nil {
+		return err
+	}
 	var in struct {
 		Channels *[]string `json:"channels"`
 	}
@@ -130,13 +133,11 @@ func (h *Handlers) APISetDefaultChannels(c echo.Context) error {
 // the actor cannot read stay, after the ones sent: they cannot know of
 // them. Nothing is stored unless every channel passes.
 func (h *Handlers) setDefaultChannels(c echo.Context, names []string) error {
-	if err := models.ValidateDefaultChannels(names); err != nil {
+	if err := h.managesAChannel(c); err != nil {
 		return err
 	}
-	if _, levels, err := h.readable(c); err != nil {
+	if err := models.ValidateDefaultChannels(names); err != nil {
 		return err
-	} else if !slices.Contains(levels, access.Manage) {
-		return web.Fail(http.StatusForbidden, "Only those who manage a channel may set the default channels.")
 	}
 	before, err := h.Store.DefaultChannels(c.Request().Context())
 	if err != nil {
@@ -179,6 +180,19 @@ func (h *Handlers) setDefaultChannels(c echo.Context, names []string) error {
 		return err
 	}
 	h.audit(c, "default_channels.update", "default channels", map[string]any{"old": before, "new": after})
+	return nil
+}
+
+// managesAChannel refuses, before anything is read, someone who manages
+// no channel: they may change nothing in the list.
+func (h *Handlers) managesAChannel(c echo.Context) error {
+	_, levels, err := h.readable(c)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(levels, access.Manage) {
+		return web.Fail(http.StatusForbidden, "Only those who manage a channel may set the default channels.")
+	}
 	return nil
 }
 
@@ -225,6 +239,9 @@ func (h *Handlers) defaultChannelsPage(c echo.Context) (channels.DefaultsPage, e
 
 // SaveDefaultChannels handles the form: one channel per line, in order.
 func (h *Handlers) SaveDefaultChannels(c echo.Context) error {
+	if err := h.managesAChannel(c); err != nil {
+		return err
+	}
 	raw := c.FormValue("channels")
 	var names []string
 	for _, line := range strings.Split(raw, "\n") {

@@ -67,9 +67,12 @@ func (s *Sessions) Current(c echo.Context) (uid uint, key string) {
 	sid, _ := sess.Values["sid"].(string)
 	iat, _ := sess.Values["iat"].(int64)
 	seen, _ := sess.Values["seen"].(int64)
+	if uid == 0 || sid == "" {
+		return 0, "" // no session: the limits are not even asked for
+	}
 	now := s.now()
 	idle, absolute := s.limits(c.Request().Context())
-	if uid == 0 || sid == "" || now.Sub(time.Unix(iat, 0)) > absolute || now.Sub(time.Unix(seen, 0)) > idle {
+	if now.Sub(time.Unix(iat, 0)) > absolute || now.Sub(time.Unix(seen, 0)) > idle {
 		return 0, ""
 	}
 	// Refresh the idle clock at most once a minute to keep responses cacheable.
