@@ -39,7 +39,7 @@ func putDefaults(c *handlertest.Client, names ...string) *handlertest.Response {
 func TestDefaultChannels(t *testing.T) {
 	forEachServer(t, func(t *testing.T, srv *handlertest.Server) {
 		adm := srv.AsAdmin()
-		for _, n := range []string{"main", "forge", "secret"} {
+		for _, n := range []string{"secret", "main", "forge"} {
 			mustChannel(t, adm, n, "private")
 		}
 		for _, who := range []string{"mgr", "reader"} {
@@ -57,12 +57,12 @@ func TestDefaultChannels(t *testing.T) {
 			t.Fatalf("admin sees %v", got)
 		}
 		// The manager may add main (manages it) and keep forge (reads it);
-		// secret, which they cannot see, stays after what they sent.
+		// secret, which they cannot see, keeps its place.
 		if got := defaultsOf(t, mgr); !slices.Equal(got, []string{"forge"}) {
 			t.Fatalf("manager sees %v", got)
 		}
 		want(t, putDefaults(mgr, "main", "forge"), http.StatusOK)
-		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"main", "forge", "secret"}) {
+		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"secret", "main", "forge"}) {
 			t.Fatalf("after the manager's change: %v", got)
 		}
 		// Refusals, each storing nothing.
@@ -73,7 +73,7 @@ func TestDefaultChannels(t *testing.T) {
 			msg    string
 		}{
 			{mgr, []string{"main"}, 403, "manage access to forge"},               // takes forge off: needs manage
-			{mgr, []string{"main", "forge", "secret"}, 422, "no channel secret"}, // unseen: same as unknown
+			{mgr, []string{"secret", "main", "forge"}, 422, "no channel secret"}, // unseen: same as unknown
 			{mgr, []string{"main", "forge", "nosuch"}, 422, "no channel nosuch"},
 			{reader, []string{"main", "forge"}, 403, "who manage a channel"},
 			{mgr, []string{"forge", "main"}, 200, ""}, // moves main, which it manages
@@ -95,14 +95,14 @@ func TestDefaultChannels(t *testing.T) {
 				t.Errorf("%s: %d", body, r.StatusCode)
 			}
 		}
-		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"main", "forge", "secret"}) {
+		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"secret", "main", "forge"}) {
 			t.Fatalf("a refused change stored something: %v", got)
 		}
 		evs := mustEvents(t, srv, "default_channels.update")
 		if len(evs) != 4 || evs[2].ActorEmail != "mgr@example.com" || evs[3].ActorEmail != handlertest.Admin {
 			t.Fatalf("audit: %v", evs)
 		}
-		if d := evs[2].DetailsMap(); toJSON(d["old"]) != `["secret","forge"]` || toJSON(d["new"]) != `["main","forge","secret"]` {
+		if d := evs[2].DetailsMap(); toJSON(d["old"]) != `["secret","forge"]` || toJSON(d["new"]) != `["secret","main","forge"]` {
 			t.Errorf("audit details: %v", d)
 		}
 
@@ -132,12 +132,12 @@ func TestDefaultChannels(t *testing.T) {
 		if ok.StatusCode != http.StatusSeeOther {
 			t.Fatalf("form: %d %s", ok.StatusCode, ok.Body)
 		}
-		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"forge", "main", "secret"}) {
+		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"secret", "forge", "main"}) {
 			t.Errorf("after the form: %v", got)
 		}
 		// A channel deleted drops out of the list.
 		want(t, adm.Do(http.MethodDelete, "/api/channels/forge", nil, "", false), http.StatusNoContent)
-		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"main", "secret"}) {
+		if got := defaultsOf(t, adm); !slices.Equal(got, []string{"secret", "main"}) {
 			t.Errorf("after deleting forge: %v", got)
 		}
 		// The channel page's .condarc lists the defaults and the channel.
