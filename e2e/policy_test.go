@@ -56,7 +56,7 @@ func TestLicenseBlockAndCVEImport(t *testing.T) {
 		t.Fatal(res.Body)
 	}
 	demo := condatest.Pkg{} // demo 1.0.0, MIT
-	body, ct := multipart(t, demo.Filename(conda.Conda), condatest.Build(t, demo, conda.Conda))
+	body, ct := uploadBody(t, demo.Filename(conda.Conda), condatest.Build(t, demo, conda.Conda))
 	if res := api.Do(http.MethodPost, "/api/channels/lab/artifacts", body, ct, false); res.StatusCode != http.StatusCreated {
 		t.Fatal(res.Body)
 	}
@@ -138,8 +138,8 @@ func TestLicenseBlockAndCVEImport(t *testing.T) {
 	}
 }
 
-// multipart is an upload body holding one file.
-func multipart(t *testing.T, filename string, content []byte) (*bytes.Buffer, string) {
+// uploadBody is an upload body holding one file.
+func uploadBody(t *testing.T, filename string, content []byte) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := mp.NewWriter(&buf)

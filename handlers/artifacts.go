@@ -33,6 +33,8 @@ type ArtifactJSON struct {
 	BuildNumber int       `json:"build_number"`
 	Depends     []string  `json:"depends"`
 	License     string    `json:"license"`
+	Summary     string    `json:"summary,omitempty"`
+	Home        string    `json:"home,omitempty"`
 	Timestamp   int64     `json:"timestamp"`
 	Size        int64     `json:"size"`
 	MD5         string    `json:"md5"`
@@ -49,7 +51,7 @@ func artifactJSON(p place, a *models.Artifact) ArtifactJSON {
 	return ArtifactJSON{
 		Channel: p.Ch.Name, Subchannel: p.SubName(), Subdir: a.Subdir, Filename: a.Filename,
 		Name: a.Name, Version: a.Version, Build: a.Build, BuildNumber: a.BuildNumber, Depends: a.DependsList(),
-		License: a.License, Timestamp: a.Timestamp, Size: a.Size, MD5: a.MD5, SHA256: a.SHA256,
+		License: a.License, Summary: a.Summary, Home: a.Home, Timestamp: a.Timestamp, Size: a.Size, MD5: a.MD5, SHA256: a.SHA256,
 		URL: "/api/repo/" + p.Path() + "/" + a.Subdir + "/" + url.PathEscape(a.Filename), CreatedAt: a.CreatedAt,
 	}
 }
@@ -240,13 +242,15 @@ func (h *Handlers) storeArtifact(c echo.Context, p place, st *blobs.Staged, file
 		return nil, h.storageFault(c, err)
 	}
 	details := map[string]any{"new": map[string]any{"subdir": a.Subdir, "filename": a.Filename, "sha256": a.SHA256, "size": a.Size, "name": a.Name, "version": a.Version, "build": a.Build}}
+	action := "artifact.upload"
 	if replaced != nil {
+		action = "artifact.overwrite" // the history tells replacing a file from adding one
 		details["old"] = map[string]any{"sha256": replaced.SHA256, "size": replaced.Size}
 		if replaced.SHA256 != a.SHA256 {
 			h.collectBlobs(c, []string{replaced.SHA256})
 		}
 	}
-	h.audit(c, "artifact.upload", p.Path(), details)
+	h.audit(c, action, p.Path(), details)
 	h.Metrics.Uploaded(a.Size)
 	return a, nil
 }
@@ -279,7 +283,11 @@ func (h *Handlers) APIUpload(c echo.Context) error {
 
 // APIArtifacts lists a channel's artifacts (?subchannel=, ?subdir=). Read access.
 func (h *Handlers) APIArtifacts(c echo.Context) error {
-	p, err := h.channelAt(c, c.Param("name"), c.QueryParam("subchannel"), access.Read)
+	sub := c.Param("sub")
+	if sub == "" {
+		sub = c.QueryParam("subchannel")
+	}
+	p, err := h.channelAt(c, c.Param("name"), sub, access.Read)
 	if err != nil {
 		return err
 	}
@@ -300,6 +308,55 @@ func (h *Handlers) APIArtifacts(c echo.Context) error {
 		}
 	}
 	return ok(c, http.StatusOK, "artifacts", out)
+}
+
+// APIArtifact shows one artifact of the channel or subchannel the route
+// names.
+func (h *Handlers) APIArtifact(c echo.Context) error {
+	p := placeOf(c)
+	filename := c.Param("filename")
+	if c.Request().URL.RawPath != "" { // the router matched the path as sent: decode once
+		var err error
+		if filename, err = url.PathUnescape(filename); err != nil {
+			return models.ErrNotFound
+		}
+	}
+	a, err := h.Store.Artifact(c.Request().Context(), p.Ch.ID, p.SubID(), c.Param("subdir"), filename)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, "artifact", artifactJSON(p, a))
+}
+
+// APIUpdateArtifact changes {"summary","home"} of one artifact: what
+// channeldata.json says of its package (manage).
+func (h *Handlers) APIUpdateArtifact(c echo.Context) error {
+	p := placeOf(c)
+	var in struct {
+		Summary *string `json:"summary"`
+		Home    *string `json:"home"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	filename := c.Param("filename")
+	if c.Request().URL.RawPath != "" {
+		var err error
+		if filename, err = url.PathUnescape(filename); err != nil {
+			return models.ErrNotFound
+		}
+	}
+	before, after, err := h.Store.UpdateArtifactAbout(c.Request().Context(), p.Ch.ID, p.SubID(), c.Param("subdir"), filename, models.ArtifactAbout{Summary: in.Summary, Home: in.Home})
+	if err != nil {
+		return err
+	}
+	if before.Summary != after.Summary || before.Home != after.Home {
+		h.audit(c, "artifact.edit", p.Path(), map[string]any{
+			"old": map[string]any{"subdir": before.Subdir, "filename": before.Filename, "summary": before.Summary, "home": before.Home},
+			"new": map[string]any{"subdir": after.Subdir, "filename": after.Filename, "summary": after.Summary, "home": after.Home},
+		})
+	}
+	return ok(c, http.StatusOK, "artifact", artifactJSON(p, after))
 }
 
 // APIDeleteArtifact deletes one artifact (manage). The subchannel comes from

@@ -69,6 +69,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	// lock the owner out; an address failing across accounts gets a higher
 	// allowance of its own.
 	guessKey, sprayKey := email+"\x00"+c.RealIP(), c.RealIP()
+	h.tuneThrottles(c.Request().Context())
 	if wait := max(h.Guesses.Wait(guessKey), h.Spray.Wait(sprayKey)); wait > 0 {
 		h.auditSignIn(c, "signin.throttled", email)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))

@@ -217,6 +217,60 @@ func (h *Handlers) createSubchannel(c echo.Context, ch *models.Channel, name str
 	return sub, nil
 }
 
+// SubchannelJSON is a subchannel as the API shows it.
+type SubchannelJSON struct {
+	Channel     string    `json:"channel"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func subchannelJSON(ch *models.Channel, s *models.Subchannel) SubchannelJSON {
+	return SubchannelJSON{Channel: ch.Name, Name: s.Name, Description: s.Description, CreatedAt: s.CreatedAt}
+}
+
+// APISubchannels lists a channel's subchannels.
+func (h *Handlers) APISubchannels(c echo.Context) error {
+	p := placeOf(c)
+	subs, err := h.Store.Subchannels(c.Request().Context(), p.Ch)
+	if err != nil {
+		return err
+	}
+	out := make([]SubchannelJSON, len(subs))
+	for i := range subs {
+		out[i] = subchannelJSON(p.Ch, &subs[i])
+	}
+	return ok(c, http.StatusOK, "subchannels", out)
+}
+
+// APISubchannel shows one subchannel.
+func (h *Handlers) APISubchannel(c echo.Context) error {
+	p := placeOf(c)
+	return ok(c, http.StatusOK, "subchannel", subchannelJSON(p.Ch, p.Sub))
+}
+
+// APIUpdateSubchannel changes {"description"} of a subchannel (manage).
+func (h *Handlers) APIUpdateSubchannel(c echo.Context) error {
+	p := placeOf(c)
+	var in struct {
+		Description *string `json:"description"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Description == nil {
+		return models.Invalid("description", "Send the new \"description\".")
+	}
+	before, after, err := h.Store.UpdateSubchannel(c.Request().Context(), p.Ch, p.Sub.Name, *in.Description)
+	if err != nil {
+		return err
+	}
+	if before.Description != after.Description {
+		h.audit(c, "subchannel.update", p.Path(), map[string]any{"old": map[string]any{"description": before.Description}, "new": map[string]any{"description": after.Description}})
+	}
+	return ok(c, http.StatusOK, "subchannel", subchannelJSON(p.Ch, after))
+}
+
 // APIDeleteSubchannel removes a subchannel and its artifacts (manage).
 func (h *Handlers) APIDeleteSubchannel(c echo.Context) error {
 	p := placeOf(c)
@@ -359,6 +413,11 @@ func (h *Handlers) Channel(c echo.Context) error {
 		return err
 	}
 	m.ShowCVEs = pol != nil
+	defaults, err := h.visibleDefaults(c)
+	if err != nil {
+		return err
+	}
+	m.Condarc = condarc(defaults, h.channelAlias(c, ""), p.Path())
 	for _, a := range arts {
 		row := channels.ArtifactRow{
 			Filename: a.Filename, Name: a.Name, Version: a.Version, Build: a.Build, Subdir: a.Subdir, Size: a.Size,

@@ -409,7 +409,7 @@ func TestUploadRepodataDownloadRoundTrip(t *testing.T) {
 		for _, e := range events {
 			seen[e.Action]++
 		}
-		if seen["artifact.upload"] != 8 || seen["artifact.delete"] != 4 {
+		if seen["artifact.upload"] != 4 || seen["artifact.overwrite"] != 4 || seen["artifact.delete"] != 4 {
 			t.Errorf("audit counts: %v", seen)
 		}
 	})

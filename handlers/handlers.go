@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -53,6 +54,8 @@ type Handlers struct {
 	rules map[string]Rule
 	// uploads holds one slot per upload in progress (Cfg.MaxUploads).
 	uploads chan struct{}
+	// sweeping is held while an admin's blob sweep runs on this instance.
+	sweeping sync.Mutex
 	// SSO signs people in through the identity provider; nil when single
 	// sign-on is off. SSOFlows keeps sign-ins in progress in cookies.
 	SSO      *sso.Client

@@ -134,6 +134,13 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 	case access.OnChannel:
 		onC, onS := min(ownC, tokC), min(ownC, tokS)
 		switch {
+		case r.Param == "" && !r.Anonymous && r.Level == access.Manage:
+			// A change naming channels (the default channels): only for
+			// those who manage a channel.
+			if onC < access.Manage {
+				return denied
+			}
+			return allowed
 		case r.Param == "" && !r.Anonymous:
 			return allowed // a list, filtered for the caller
 		case r.Anonymous: // the conda protocol on c/noarch/repodata.json

@@ -99,6 +99,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/admin/roles/:id/delete", h.DeleteRole, adminOnly)
 	r.GET("/admin/settings", h.Settings, adminOnly)
 	r.POST("/admin/settings", h.SaveSettings, adminOnly)
+	r.POST("/admin/blobs/sweep", h.SweepBlobs, adminOnly)
 	r.GET("/audit-log", h.AuditLog, adminOnly)
 	// Package policy: licenses admins block, and vulnerability records.
 	r.GET("/admin/licenses", h.Licenses, adminPage("system.license:view", manage))
@@ -113,6 +114,10 @@ func (h *Handlers) Register(e *echo.Echo) {
 	// Channels: the list shows what the viewer may read; each page needs
 	// its level on the channel named by :name. Creating one: admins.
 	r.GET("/channels", h.Channels, signedIn)
+	// The install's default channels: each reader sees those they read;
+	// changing the list needs manage on each channel added or taken off.
+	r.GET("/default-channels", h.DefaultChannels, signedIn)
+	r.POST("/default-channels", h.SaveDefaultChannels, eachChannel(""))
 	r.GET("/channels/new", h.NewChannelForm, adminOnly)
 	r.POST("/channels", h.CreateChannel, adminOnly)
 	r.GET("/channels/:name", h.Channel, onChannel("name", read))
@@ -129,6 +134,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.POST("/channels/:name/permissions", h.SetChannelPermissions, onChannel("name", manage))
 	r.GET("/channels/:name/upload", h.UploadForm, onChannel("name", write))
 	r.POST("/channels/:name/upload", h.Upload, uploadTo("name", ""))
+	r.GET("/channels/:name/history", h.ChannelHistory, onChannel("name", manage))
+	r.GET("/channels/:name/subchannels/:sub/history", h.ChannelHistory, onSubchannel("name", "sub", manage))
 	r.GET("/channels/:name/artifacts/delete", h.DeleteArtifactForm, onChannel("name", manage))
 	// Mirrors: a channel's, its subchannels' included, for its managers;
 	// every mirror the viewer manages.
@@ -193,6 +200,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	r.GET("/api/scopes", h.APIScopes, api("user.token:view", manage))
 	r.GET("/api/settings", h.APISettings, api("system.settings:edit", manage))
 	r.PATCH("/api/settings", h.APIUpdateSettings, api("system.settings:edit", manage))
+	r.GET("/api/blobs/sweep", h.APILastSweep, api("system:delete-blobs", manage))
+	r.POST("/api/blobs/sweep", h.APISweepBlobs, api("system:delete-blobs", manage))
 
 	// People and the audit log (admins).
 	r.GET("/api/users", h.APIUsers, api("user:view", read))
@@ -220,16 +229,29 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	// Channels, subchannels, artifacts and channel permissions.
 	r.GET("/api/channels", h.APIChannels, channelList("channel:view"))
+	r.GET("/api/default-channels", h.APIDefaultChannels, channelList("channel:view"))
+	r.GET("/api/condarc", h.APICondarc, channelList("channel:view"))
+	r.PUT("/api/default-channels", h.APISetDefaultChannels, eachChannel("channel.default-channel:edit"))
 	r.POST("/api/channels", h.APICreateChannel, api("channel:create", write))
 	r.GET("/api/channels/:name", h.APIChannel, channelAPI("name", "channel:view", read))
 	r.PATCH("/api/channels/:name", h.APIUpdateChannel, channelAPI("name", "channel:edit", manage))
 	r.DELETE("/api/channels/:name", h.APIDeleteChannel, channelAPI("name", "channel:delete", manage))
+	r.GET("/api/channels/:name/subchannels", h.APISubchannels, channelAPI("name", "subchannel:view", read))
 	r.POST("/api/channels/:name/subchannels", h.APICreateSubchannel, channelAPI("name", "subchannel:create", manage))
+	r.GET("/api/channels/:name/subchannels/:sub", h.APISubchannel, subchannelAPI("name", "sub", "subchannel:view", read))
+	r.PATCH("/api/channels/:name/subchannels/:sub", h.APIUpdateSubchannel, subchannelAPI("name", "sub", "subchannel:edit", manage))
+	r.GET("/api/channels/:name/subchannels/:sub/artifacts", h.APIArtifacts, subchannelAPI("name", "sub", "subchannel:view-artifacts", read))
 	r.DELETE("/api/channels/:name/subchannels/:sub", h.APIDeleteSubchannel, subchannelAPI("name", "sub", "subchannel:delete", manage))
 	r.GET("/api/channels/:name/artifacts", h.APIArtifacts, channelAPI("name", "channel:view-artifacts", read))
 	r.POST("/api/channels/:name/artifacts", h.APIUpload, uploadTo("name", "artifact:create"))
+	r.GET("/api/channels/:name/artifacts/:subdir/:filename", h.APIArtifact, channelAPI("name", "artifact:view", read))
+	r.GET("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIArtifact, subchannelAPI("name", "sub", "artifact:view", read))
+	r.PATCH("/api/channels/:name/artifacts/:subdir/:filename", h.APIUpdateArtifact, channelAPI("name", "artifact:edit", manage))
+	r.PATCH("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIUpdateArtifact, subchannelAPI("name", "sub", "artifact:edit", manage))
 	r.DELETE("/api/channels/:name/artifacts/:subdir/:filename", h.APIDeleteArtifact, channelAPI("name", "artifact:delete", manage))
 	r.DELETE("/api/channels/:name/subchannels/:sub/artifacts/:subdir/:filename", h.APIDeleteArtifact, subchannelAPI("name", "sub", "artifact:delete", manage))
+	r.GET("/api/channels/:name/history", h.APIChannelHistory, channelAPI("name", "channel:history", manage))
+	r.GET("/api/channels/:name/subchannels/:sub/history", h.APIChannelHistory, subchannelAPI("name", "sub", "subchannel:history", manage))
 	r.GET("/api/channels/:name/permissions", h.APIChannelPermissions, channelAPI("name", "channel:view", read))
 	r.PATCH("/api/channels/:name/permissions", h.APIPatchChannelPermissions, channelAPI("name", "channel:edit", manage))
 	// Who has access (spec §14): the people behind the grants, for managers.

@@ -115,6 +115,13 @@ func managedList(scope string) Rule {
 	return Rule{Scope: scope, Level: access.Manage, On: access.OnChannel}
 }
 
+// eachChannel changes something that names channels (the default channel
+// list): only someone who manages a channel may; the handler decides the
+// level needed on each channel named.
+func eachChannel(scope string) Rule {
+	return Rule{Scope: scope, Level: access.Manage, On: access.OnChannel}
+}
+
 // uploadTo receives a package for channel param or one of its subchannels.
 func uploadTo(param, scope string) Rule {
 	return Rule{Scope: scope, Level: access.Write, On: access.OnChannel, Param: param, Within: true}
@@ -166,6 +173,7 @@ func (t routeTable) add(method, path string, h echo.HandlerFunc, r Rule) {
 func (t routeTable) GET(path string, h echo.HandlerFunc, r Rule)  { t.add(http.MethodGet, path, h, r) }
 func (t routeTable) HEAD(path string, h echo.HandlerFunc, r Rule) { t.add(http.MethodHead, path, h, r) }
 func (t routeTable) POST(path string, h echo.HandlerFunc, r Rule) { t.add(http.MethodPost, path, h, r) }
+func (t routeTable) PUT(path string, h echo.HandlerFunc, r Rule)  { t.add(http.MethodPut, path, h, r) }
 func (t routeTable) PATCH(path string, h echo.HandlerFunc, r Rule) {
 	t.add(http.MethodPatch, path, h, r)
 }

@@ -80,6 +80,7 @@ func newHandlers(ctx context.Context, cfg web.Config, store *models.Store, log *
 		Metrics:       m,
 	}
 	h.Repodata.Metrics = m
+	h.Sessions.Limits = h.sessionLimits
 	if db, err := store.DB().DB(); err == nil {
 		m.WatchDB("gatehouse", db)
 	}
@@ -113,6 +114,9 @@ func (h *Handlers) sweepEvery(ctx context.Context, interval, grace time.Duration
 	}
 	for {
 		freed, err := h.Store.Sweep(ctx, h.Blobs, grace)
+		if ctx.Err() == nil {
+			h.noteSweep(ctx, "schedule", freed, err)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -245,7 +245,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		var t *models.Token
 		var secret string
 		if t, secret, err = h.createToken(c, in); err == nil {
-			return h.tokenDone(c, &tokens.Created{ID: t.ID, Name: t.Name, Secret: secret, CondaLines: h.condaLines(c, t, secret)}, 0, "")
+			return h.tokenDone(c, &tokens.Created{ID: t.ID, Name: t.Name, Secret: secret, CondaLines: h.condaLines(c, t, secret), Condarc: h.tokenCondarc(c, t, secret)}, 0, "")
 		}
 	}
 	fields, banner, ferr := formFault(err)
@@ -329,6 +329,38 @@ func (h *Handlers) condaLines(c echo.Context, t *models.Token, secret string) []
 		}
 	}
 	return out
+}
+
+// tokenCondarc is a ready .condarc for a new token string: the /t/<TOKEN>/
+// alias, the default channels the token reads (those of its channels for
+// a resource token; all the owner reads for one with artifact:download),
+// and a resource token's channels. "" when the token reads no packages,
+// or the defaults cannot be read now: the token is made, its string must
+// be shown.
+func (h *Handlers) tokenCondarc(c echo.Context, t *models.Token, secret string) string {
+	g := t.Grant()
+	if g.Kind() == access.KindScopes && !g.HasScope("artifact:download") {
+		return ""
+	}
+	defaults, err := h.visibleDefaults(c)
+	if err != nil {
+		h.Log.Warn("tokens: no .condarc for the new token", "err", err)
+		return ""
+	}
+	var extra []string
+	if g.Kind() == access.KindResources {
+		whole := map[string]bool{}
+		for _, r := range g.Resources {
+			if r.Sub == "" {
+				whole[r.Channel] = true
+			}
+			if !slices.Contains(extra, r.Path()) {
+				extra = append(extra, r.Path())
+			}
+		}
+		defaults = slices.DeleteFunc(defaults, func(n string) bool { return !whole[n] })
+	}
+	return condarc(defaults, h.channelAlias(c, secret), extra...)
 }
 
 // tokenDone answers a successful Create, Edit or Delete: for htmx the
@@ -420,7 +452,7 @@ func (h *Handlers) EditToken(c echo.Context) error {
 		return h.dialog(c, http.StatusUnprocessableEntity, "Edit token", tokens.TokenDialog(m))
 	}
 	if secret != "" {
-		return h.tokenDone(c, &tokens.Created{ID: after.ID, Name: after.Name, Secret: secret, Reissued: true, CondaLines: h.condaLines(c, after, secret)}, after.ID, "")
+		return h.tokenDone(c, &tokens.Created{ID: after.ID, Name: after.Name, Secret: secret, Reissued: true, CondaLines: h.condaLines(c, after, secret), Condarc: h.tokenCondarc(c, after, secret)}, after.ID, "")
 	}
 	return h.tokenDone(c, nil, 0, "Token "+after.Name+" saved.")
 }

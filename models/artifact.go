@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -287,4 +288,82 @@ func (s *Store) BlobInUse(ctx context.Context, sha256 string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Artifact{}).Where("sha256 = ?", sha256).Limit(1).Count(&n).Error
 	return n > 0, err
+}
+
+// ArtifactAbout is the metadata people may change on an artifact: what
+// channeldata.json says of its package (from info/about.json at upload).
+type ArtifactAbout struct {
+	Summary *string
+	Home    *string
+}
+
+// UpdateArtifactAbout changes an artifact's summary or home page and bumps
+// the channel's generation, returning the artifact before and after.
+func (s *Store) UpdateArtifactAbout(ctx context.Context, channelID, subchannelID uint, subdir, filename string, in ArtifactAbout) (before, after *Artifact, err error) {
+	if in.Summary != nil {
+		if err := validateAboutText("summary", *in.Summary); err != nil {
+			return nil, nil, err
+		}
+	}
+	if in.Home != nil {
+		if err := validateHome(*in.Home); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !storable(subdir) || !storable(filename) {
+		return nil, nil, ErrNotFound
+	}
+	var a Artifact
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		err := tx.Where("channel_id = ? AND subchannel_id = ? AND subdir = ? AND filename = ?", channelID, subchannelID, subdir, filename).First(&a).Error
+		if err != nil {
+			return notFound(err)
+		}
+		old := a
+		before = &old
+		up := map[string]any{}
+		if in.Summary != nil && *in.Summary != a.Summary {
+			a.Summary, up["summary"] = strings.TrimSpace(*in.Summary), strings.TrimSpace(*in.Summary)
+		}
+		if in.Home != nil && *in.Home != a.Home {
+			a.Home, up["home"] = strings.TrimSpace(*in.Home), strings.TrimSpace(*in.Home)
+		}
+		if len(up) == 0 {
+			return nil
+		}
+		if err := tx.Model(&Artifact{}).Where("id = ?", a.ID).Updates(up).Error; err != nil {
+			return err
+		}
+		return bumpGeneration(tx, channelID)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return before, &a, nil
+}
+
+func validateAboutText(field, s string) error {
+	switch {
+	case len(s) > conda.MaxAboutText:
+		return Invalid(field, "The %s must be at most %d characters.", field, conda.MaxAboutText)
+	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+		return Invalid(field, "The %s must be plain text (valid UTF-8, no NUL characters).", field)
+	}
+	return nil
+}
+
+// validateHome accepts an empty home page or an http(s) URL.
+func validateHome(s string) error {
+	if err := validateAboutText("home", s); err != nil {
+		return err
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Invalid("home", "The home page must be an http:// or https:// URL.")
+	}
+	return nil
 }

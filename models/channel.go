@@ -30,10 +30,11 @@ func (ch *Channel) Privacy() string {
 
 // Subchannel is <channel>/<name>; it shares its channel's access.
 type Subchannel struct {
-	ID        uint      `gorm:"primaryKey" json:"id"`
-	ChannelID uint      `gorm:"not null;uniqueIndex:idx_sub_name,priority:1" json:"-"`
-	Name      string    `gorm:"size:100;not null;uniqueIndex:idx_sub_name,priority:2" json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          uint      `gorm:"primaryKey" json:"id"`
+	ChannelID   uint      `gorm:"not null;uniqueIndex:idx_sub_name,priority:1" json:"-"`
+	Name        string    `gorm:"size:100;not null;uniqueIndex:idx_sub_name,priority:2" json:"name"`
+	Description string    `gorm:"size:1000;not null;default:''" json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Artifact is one conda package file in a channel or subchannel. Its

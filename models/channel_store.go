@@ -196,6 +196,34 @@ func (s *Store) CreateSubchannel(ctx context.Context, ch *Channel, name string) 
 	return sub, nil
 }
 
+// UpdateSubchannel changes a subchannel's description, returning it
+// before and after.
+func (s *Store) UpdateSubchannel(ctx context.Context, ch *Channel, name, desc string) (before, after *Subchannel, err error) {
+	if err := validateChannelDesc(desc); err != nil {
+		return nil, nil, err
+	}
+	if !PossibleChannelName(name) {
+		return nil, nil, ErrNotFound
+	}
+	var sub Subchannel
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("channel_id = ? AND name = ?", ch.ID, name).First(&sub).Error; err != nil {
+			return notFound(err)
+		}
+		old := sub
+		before = &old
+		sub.Description = strings.TrimSpace(desc)
+		if sub.Description == old.Description {
+			return nil
+		}
+		return tx.Model(&Subchannel{}).Where("id = ?", sub.ID).Update("description", sub.Description).Error
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return before, &sub, nil
+}
+
 // Subchannels lists a channel's subchannels by name.
 func (s *Store) Subchannels(ctx context.Context, ch *Channel) ([]Subchannel, error) {
 	var subs []Subchannel

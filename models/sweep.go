@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
+
+	"gorm.io/gorm/clause"
 
 	"gatehouse/models/blobs"
 )
@@ -88,4 +91,38 @@ func (s *Store) BlobSHAs(ctx context.Context, after string, limit int) ([]BlobRe
 type BlobRef struct {
 	SHA256 string
 	Size   int64
+}
+
+// SweepRun is what one sweep freed, when and for whom it ran.
+type SweepRun struct {
+	At    time.Time   `json:"at"`
+	By    string      `json:"by"` // an email, or "schedule"
+	Freed blobs.Freed `json:"freed"`
+	// Incomplete is set when some blob could not be removed (the next
+	// sweep tries again).
+	Incomplete bool `json:"incomplete,omitempty"`
+}
+
+const keyLastSweep = "last_blob_sweep"
+
+// NoteSweep records the latest sweep, for the admins' page.
+func (s *Store) NoteSweep(ctx context.Context, run SweepRun) error {
+	b, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	row := Setting{Key: keyLastSweep, Value: string(b)}
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoUpdates: clause.AssignmentColumns([]string{"value"})}).Create(&row).Error
+}
+
+// LastSweep is the latest sweep recorded; ok is false when none was.
+func (s *Store) LastSweep(ctx context.Context) (run SweepRun, ok bool, err error) {
+	var rows []Setting
+	if err := s.db.WithContext(ctx).Where("key = ?", keyLastSweep).Limit(1).Find(&rows).Error; err != nil || len(rows) == 0 {
+		return run, false, err
+	}
+	if err := json.Unmarshal([]byte(rows[0].Value), &run); err != nil {
+		return run, false, nil // unreadable: as if none was recorded
+	}
+	return run, true, nil
 }

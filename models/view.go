@@ -32,6 +32,7 @@ type view struct {
 	acls     map[uint]access.ChannelACL // by channel id
 	subs     map[subKey]Subchannel
 	policy   *policy.Snapshot // nil until read
+	settings *Settings        // nil until read
 
 	// epochs count invalidations per part: a read that raced a change is
 	// not kept, so no stale row outlives the change that replaced it.
@@ -53,7 +54,8 @@ const (
 	partACLs
 	partSubs
 	partPolicy
-	numParts = 6
+	partSettings
+	numParts = 7
 	allParts = 1<<numParts - 1
 )
 
@@ -88,6 +90,9 @@ func (v *view) reset(parts int) {
 	}
 	if parts&partPolicy != 0 {
 		v.policy = nil
+	}
+	if parts&partSettings != 0 {
+		v.settings = nil
 	}
 }
 
@@ -186,6 +191,31 @@ func (v *view) noteUnknown(hash string, epoch uint64) {
 	keep(v, partTokens, epoch, func() map[string]time.Time { return v.unknown }, hash, v.now().Add(unknownFor))
 }
 
+// cachedSettings returns the run-time settings while the view holds them.
+func (v *view) cachedSettings() (Settings, bool) {
+	if !v.synced.Load() {
+		return Settings{}, false
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.settings == nil {
+		return Settings{}, false
+	}
+	return *v.settings, true
+}
+
+// keepSettings stores settings read at epoch, unless they changed meanwhile.
+func (v *view) keepSettings(set Settings, epoch uint64) {
+	if !v.current(partSettings, epoch) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.epoch(partSettings) == epoch {
+		v.settings = &set
+	}
+}
+
 // partsOf says which parts of the view a write to table touches ("" when
 // unknown: then all of them).
 func partsOf(table string) int {
@@ -202,7 +232,9 @@ func partsOf(table string) int {
 		return partSubs | partChannels
 	case "blocked_licenses", "vulnerabilities", "vulnerability_annotations":
 		return partPolicy
-	case "audit_events", "sessions", "settings", "pages", "artifacts", "package_names", "goose_db_version", "notices",
+	case "settings":
+		return partSettings
+	case "audit_events", "sessions", "pages", "artifacts", "package_names", "goose_db_version", "notices",
 		"mirrors", "mirror_runs":
 		return 0
 	}

@@ -32,6 +32,17 @@ type Sessions struct {
 	idle  time.Duration
 	max   time.Duration
 	now   func() time.Time
+	// Limits, when set, gives the idle and absolute timeouts in force now
+	// (admins change them at run time); idle and max are its fallback.
+	Limits func(ctx context.Context) (idle, max time.Duration)
+}
+
+// limits are the timeouts in force.
+func (s *Sessions) limits(ctx context.Context) (idle, max time.Duration) {
+	if s.Limits == nil {
+		return s.idle, s.max
+	}
+	return s.Limits(ctx)
 }
 
 // NewSessions derives the cookie keys from one secret.
@@ -56,13 +67,20 @@ func (s *Sessions) Current(c echo.Context) (uid uint, key string) {
 	sid, _ := sess.Values["sid"].(string)
 	iat, _ := sess.Values["iat"].(int64)
 	seen, _ := sess.Values["seen"].(int64)
+	if uid == 0 || sid == "" {
+		return 0, "" // no session: the limits are not even asked for
+	}
 	now := s.now()
-	if uid == 0 || sid == "" || now.Sub(time.Unix(iat, 0)) > s.max || now.Sub(time.Unix(seen, 0)) > s.idle {
+	idle, absolute := s.limits(c.Request().Context())
+	if now.Sub(time.Unix(iat, 0)) > absolute || now.Sub(time.Unix(seen, 0)) > idle {
 		return 0, ""
 	}
 	// Refresh the idle clock at most once a minute to keep responses cacheable.
 	if now.Sub(time.Unix(seen, 0)) > time.Minute {
 		sess.Values["seen"] = now.Unix()
+		opts := *s.store.Options
+		opts.MaxAge = max(1, int((absolute - now.Sub(time.Unix(iat, 0))).Seconds()))
+		sess.Options = &opts
 		_ = sess.Save(c.Request(), c.Response())
 	}
 	return uid, sessionKey(sid)
@@ -72,11 +90,14 @@ func (s *Sessions) Current(c echo.Context) (uid uint, key string) {
 func (s *Sessions) SignIn(c echo.Context, u *models.User) error {
 	sid := models.RandomHex(32)
 	now := s.now()
-	if err := s.rows.CreateSession(c.Request().Context(), sessionKey(sid), u.ID, now.Add(s.max)); err != nil {
+	_, absolute := s.limits(c.Request().Context())
+	if err := s.rows.CreateSession(c.Request().Context(), sessionKey(sid), u.ID, now.Add(absolute)); err != nil {
 		return err
 	}
 	sess := sessions.NewSession(s.store, sessionName)
-	sess.Options = s.store.Options
+	opts := *s.store.Options
+	opts.MaxAge = int(absolute.Seconds())
+	sess.Options = &opts
 	sess.IsNew = true
 	sess.Values["uid"] = u.ID
 	sess.Values["sid"] = sid

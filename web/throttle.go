@@ -33,6 +33,14 @@ func NewThrottle(allow int, base, max, forget time.Duration) *Throttle {
 	return &Throttle{allow: allow, base: base, max: max, forget: forget, entries: map[string]*throttleEntry{}, now: time.Now}
 }
 
+// Configure changes the allowance and the waits from now on (admins tune
+// them at run time); waits already running keep their end.
+func (t *Throttle) Configure(allow int, base, max time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.allow, t.base, t.max = allow, base, max
+}
+
 // Wait is how long key must wait before its next attempt (0: go ahead).
 func (t *Throttle) Wait(key string) time.Duration {
 	t.mu.Lock()

@@ -224,3 +224,64 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 func (w *syncWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.b.String() }
+
+// Timeouts changed at run time apply to sessions already running: a
+// session idle 20 minutes survives a one-hour idle timeout and ends once
+// it is lowered to 15 minutes; the absolute timeout likewise.
+func TestSessionLimitsAtRunTime(t *testing.T) {
+	s := NewSessions("secret", time.Hour, 8*time.Hour, false, memSessions{})
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	now := start
+	s.now = func() time.Time { return now }
+	idle, absolute := time.Hour, 8*time.Hour
+	s.Limits = func(context.Context) (time.Duration, time.Duration) { return idle, absolute }
+	e := echo.New()
+	rec := httptest.NewRecorder()
+	if err := s.SignIn(e.NewContext(httptest.NewRequest("GET", "/", nil), rec), &models.User{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	cookie := rec.Result().Cookies()[0]
+	if cookie.MaxAge != int((8 * time.Hour).Seconds()) {
+		t.Errorf("cookie Max-Age %d", cookie.MaxAge)
+	}
+	at := func(d time.Duration) uint {
+		now = start.Add(d)
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(cookie)
+		id, _ := s.Current(e.NewContext(req, httptest.NewRecorder()))
+		return id
+	}
+	if at(20*time.Minute) != 7 {
+		t.Fatal("ended within the idle timeout")
+	}
+	idle = 15 * time.Minute
+	if at(20*time.Minute) != 0 {
+		t.Fatal("a lowered idle timeout did not apply")
+	}
+	idle, absolute = time.Hour, 10*time.Minute
+	if at(11*time.Minute) != 0 {
+		t.Fatal("a lowered absolute timeout did not apply")
+	}
+	// A new session's cookie lives as long as the absolute timeout in force.
+	rec = httptest.NewRecorder()
+	_ = s.SignIn(e.NewContext(httptest.NewRequest("GET", "/", nil), rec), &models.User{ID: 7})
+	if c := rec.Result().Cookies()[0]; c.MaxAge != 600 {
+		t.Errorf("new cookie Max-Age %d, want 600", c.MaxAge)
+	}
+}
+
+// Configure changes the allowance and waits from the next failure on.
+func TestThrottleConfigure(t *testing.T) {
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	th := NewThrottle(5, time.Minute, 8*time.Minute, time.Hour)
+	th.now = func() time.Time { return now }
+	th.Fail("k")
+	if th.Wait("k") != 0 {
+		t.Fatal("waiting within the allowance")
+	}
+	th.Configure(1, 10*time.Second, 20*time.Second)
+	th.Fail("k")
+	if got := th.Wait("k"); got != 20*time.Second {
+		t.Fatalf("wait %v, want 20s (10s doubled once, at the cap)", got)
+	}
+}

@@ -45,6 +45,7 @@ type ChannelPage struct {
 	CanWrite    bool
 	CanManage   bool
 	CondaURL    string // what to pass to conda config --add channels
+	Condarc     string // a ready .condarc: the defaults and this channel
 	Artifacts   []ArtifactRow
 	// Groups names the channel groups the channel is in; SubGroups are its
 	// subchannel groups.

@@ -66,6 +66,7 @@ type Created struct {
 	Secret     string
 	Reissued   bool
 	CondaLines []CondaLine
+	Condarc    string // a ready .condarc with the string in it, or ""
 }
 
 // CondaLine is a ready-made conda command for one channel of a token.
