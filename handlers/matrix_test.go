@@ -134,7 +134,7 @@ func expect(cl caller, key string, r handlers.Rule) outcome {
 	case access.OnChannel:
 		onC, onS := min(ownC, tokC), min(ownC, tokS)
 		switch {
-		case r.Param == "" && !r.Anonymous && r.Level == access.Manage:
+		case r.Param == "" && !r.Anonymous && r.Level == access.Manage && !r.Lists:
 			// A change naming channels (the default channels): only for
 			// those who manage a channel.
 			if onC < access.Manage {

@@ -37,6 +37,9 @@ type Rule struct {
 	CrossSite bool
 	// TokensOnly routes are for machines: a browser session is refused.
 	TokensOnly bool
+	// Lists marks a list the handler filters down to what the caller
+	// holds Level on: anyone may ask and may get an empty list.
+	Lists bool
 	// PeopleOnly routes are pages that still name the scope whose feature
 	// they show: the engine decides with it, and tokens are refused.
 	PeopleOnly bool
@@ -112,7 +115,7 @@ func channelList(scope string) Rule {
 // managedList lists things of the channels the actor manages; the handler
 // keeps those channels (see visibleMirrors).
 func managedList(scope string) Rule {
-	return Rule{Scope: scope, Level: access.Manage, On: access.OnChannel}
+	return Rule{Scope: scope, Level: access.Manage, On: access.OnChannel, Lists: true}
 }
 
 // eachChannel changes something that names channels (the default channel

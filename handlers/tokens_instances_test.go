@@ -181,10 +181,10 @@ func TestLostNotificationsFallBack(t *testing.T) {
 	if !storeTwo.Synced() {
 		t.Fatal("instance two is not listening")
 	}
-	// Cut every listening connection of this schema's channel, the way a
-	// network fault or a restarted pooler would.
+	// Cut every listening connection of this schema's channel (and no other
+	// test's), the way a network fault or a restarted pooler would.
 	var n int
-	if err := one.Store.DB().Raw("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()").Scan(&n).Error; err != nil || n == 0 {
+	if err := one.Store.DB().Raw("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ? AND datname = current_database()", one.Store.NotifyChannel()).Scan(&n).Error; err != nil || n == 0 {
 		t.Fatalf("no listener to cut: %d %v", n, err)
 	}
 	for storeTwo.Synced() {

@@ -37,6 +37,11 @@ func (s *Store) notifyWrite(db *gorm.DB, parts int) {
 	}
 }
 
+// NotifyChannel is the PostgreSQL notification channel the instances on
+// this store's schema share ("" on SQLite); each instance's listening
+// connection carries it as its application_name.
+func (s *Store) NotifyChannel() string { return s.notify }
+
 // notifyChannel names the notification channel of the store's schema.
 func (s *Store) notifyChannel(ctx context.Context) (string, error) {
 	var schema string
@@ -74,7 +79,14 @@ func (s *Store) listen(ctx context.Context, dsn string) {
 }
 
 func (s *Store) listenOnce(ctx context.Context, dsn string) error {
-	conn, err := pgx.Connect(ctx, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	// Named after its channel, so the listener is easy to find in
+	// pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = s.notify
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
