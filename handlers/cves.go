@@ -18,6 +18,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/access"
+	"gatehouse/models/mirrorrun"
 	"gatehouse/models/policy"
 	"gatehouse/views/pages/security"
 	"gatehouse/web"
@@ -335,12 +336,10 @@ func (h *Handlers) fetchOSV(ctx context.Context, raw string) ([]byte, string, er
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	client := &http.Client{Timeout: timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
-			return errors.New("redirect refused")
-		}
-		return nil
-	}}
+	// The mirrors' client: internal addresses are refused unless the
+	// server allows them, wherever a name or a redirect leads.
+	client := mirrorrun.NewClient(h.Cfg.MirrorPrivateNetworks)
+	client.Timeout = timeout
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, "", models.Invalid("url", "That is not a URL.")
@@ -351,6 +350,9 @@ func (h *Handlers) fetchOSV(ctx context.Context, raw string) ([]byte, string, er
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, "", models.Invalid("url", "%s did not answer within %s.", u.Host, timeout)
+		}
+		if mirrorrun.IsInternal(err) {
+			return nil, "", models.Invalid("url", "%s is an internal address (loopback, private or link-local); this server does not fetch from such addresses.", u.Host)
 		}
 		return nil, "", models.Invalid("url", "Could not fetch from %s: the host could not be reached or refused the request.", u.Host)
 	}

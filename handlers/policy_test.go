@@ -272,7 +272,24 @@ func TestCVEImportMatchAndAnnotate(t *testing.T) {
 }
 
 func TestCVEImportByURLAndForm(t *testing.T) {
-	eachDB(t, func(t *testing.T, srv *handlertest.Server) {
+	for _, b := range modeltest.Backends(t) {
+		t.Run(string(b), func(t *testing.T) { testCVEImportByURL(t, b) })
+	}
+}
+
+func testCVEImportByURL(t *testing.T, b modeltest.Backend) {
+	// The upstream is on loopback: by default an internal address is
+	// refused, as for mirrors; the setting that lets mirrors reach inside
+	// lets imports too.
+	guarded := handlertest.Start(t, b)
+	refused := guarded.AsAdmin().SendJSON(http.MethodPost, "/api/cves/fetch", map[string]any{"url": guarded.URL + "/healthz"})
+	want(t, refused, http.StatusUnprocessableEntity)
+	if !strings.Contains(refused.Body, "internal address") {
+		t.Fatalf("an internal address says %s", refused.Body)
+	}
+	cfg := handlertest.Config(t)
+	cfg.MirrorPrivateNetworks = true
+	func(srv *handlertest.Server) {
 		adm := srv.AsAdmin()
 		upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
@@ -338,12 +355,13 @@ func TestCVEImportByURLAndForm(t *testing.T) {
 		if n := countRows(t, srv, &models.Vulnerability{}); n != 3 {
 			t.Fatalf("%d records, want 3", n)
 		}
-	})
+	}(handlertest.StartWith(t, modeltest.Open(t, b), cfg))
 }
 
 func TestCVEFetchTimeout(t *testing.T) {
 	cfg := handlertest.Config(t)
 	cfg.FetchTimeout = 200 * time.Millisecond
+	cfg.MirrorPrivateNetworks = true
 	srv := handlertest.StartWith(t, modeltest.Open(t, modeltest.SQLite), cfg)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -133,7 +133,7 @@ func ParseConfig(args []string, env func(string) (string, bool), out io.Writer) 
 	fs.BoolVar(&c.DownloadRedirect, "download-redirect", get("GATEHOUSE_DOWNLOAD_REDIRECT", "") == "true", "with S3, answer downloads with a redirect to a presigned URL valid 5 minutes instead of proxying them (GATEHOUSE_DOWNLOAD_REDIRECT)")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", envDuration(get, "GATEHOUSE_SWEEP_INTERVAL", time.Hour, &bad), "how often to remove leftovers of interrupted uploads and unreferenced blobs; also done at start (GATEHOUSE_SWEEP_INTERVAL)")
 	fs.DurationVar(&c.SweepGrace, "sweep-grace", envDuration(get, "GATEHOUSE_SWEEP_GRACE", time.Hour, &bad), "age below which an unreferenced blob is kept, as an upload may be about to use it (GATEHOUSE_SWEEP_GRACE)")
-	fs.BoolVar(&c.MirrorPrivateNetworks, "mirror-private-networks", get("GATEHOUSE_MIRROR_PRIVATE_NETWORKS", "") == "true", "let mirrors fetch from loopback, private and link-local addresses (GATEHOUSE_MIRROR_PRIVATE_NETWORKS)")
+	fs.BoolVar(&c.MirrorPrivateNetworks, "mirror-private-networks", get("GATEHOUSE_MIRROR_PRIVATE_NETWORKS", "") == "true", "let mirrors and vulnerability imports by URL fetch from loopback, private and link-local addresses (GATEHOUSE_MIRROR_PRIVATE_NETWORKS)")
 	fs.DurationVar(&c.MirrorCheckInterval, "mirror-check-interval", envDuration(get, "GATEHOUSE_MIRROR_CHECK_INTERVAL", time.Minute, &bad), "how often scheduled mirrors that are due are run (GATEHOUSE_MIRROR_CHECK_INTERVAL)")
 	var scopes, teams, adminGroups, domains string
 	fs.StringVar(&c.SSO.Issuer, "oidc-issuer", get("GATEHOUSE_OIDC_ISSUER", ""), "OpenID Connect provider URL; turns on single sign-on, redirect URI <base URL>/auth/oidc/callback (GATEHOUSE_OIDC_ISSUER)")

@@ -54,6 +54,10 @@ func NewClient(allowPrivate bool) *http.Client {
 	}}
 }
 
+// IsInternal reports whether err is a client's refusal to connect to an
+// internal address (see NewClient).
+func IsInternal(err error) bool { return errors.Is(err, errInternal) }
+
 // errInternal is the refusal of an internal address.
 var errInternal = errors.New("the upstream's address is internal (loopback, private or link-local); this server does not mirror from such addresses")
 
