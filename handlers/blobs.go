@@ -91,7 +91,7 @@ func (h *Handlers) SweepBlobs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Cleanup freed %d blobs (%s) and %d staging files (%s).", run.Freed.Blobs, humanBytes(run.Freed.BlobBytes), run.Freed.StagingFiles, humanBytes(run.Freed.StagingBytes))
+	msg := fmt.Sprintf("Cleanup freed %d blobs (%s) and %d staging files (%s).", run.Freed.Blobs, models.HumanBytes(run.Freed.BlobBytes), run.Freed.StagingFiles, models.HumanBytes(run.Freed.StagingBytes))
 	return h.done(c, "/admin/settings#blob-cleanup", msg)
 }
 
@@ -106,21 +106,7 @@ func (h *Handlers) sweepSection(c echo.Context) (admin.SweepSection, error) {
 		return s, err
 	}
 	s.Last = &admin.SweepRun{At: when(run.At, h.Store.Now(), "2006-01-02 15:04:05"), By: run.By,
-		Blobs: run.Freed.Blobs, BlobBytes: humanBytes(run.Freed.BlobBytes),
-		StagingFiles: run.Freed.StagingFiles, StagingBytes: humanBytes(run.Freed.StagingBytes), Incomplete: run.Incomplete}
+		Blobs: run.Freed.Blobs, BlobBytes: models.HumanBytes(run.Freed.BlobBytes),
+		StagingFiles: run.Freed.StagingFiles, StagingBytes: models.HumanBytes(run.Freed.StagingBytes), Incomplete: run.Incomplete}
 	return s, nil
-}
-
-// humanBytes is a size for people.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -90,20 +90,26 @@ func (h *Handlers) SetChannelPermissions(c echo.Context) error {
 		return err
 	}
 	if _, err := h.patchChannelPermissions(c, p.Ch, patch); err != nil {
-		_, banner, ferr := formFault(err)
-		if ferr != nil {
-			return ferr
-		}
-		if banner == "" {
-			banner = err.Error()
-		}
-		props, perr := h.channelPicker(c, p, banner)
-		if perr != nil {
-			return perr
-		}
-		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
+		return h.pickerFailed(c, err, func(banner string) (components.PickerProps, error) { return h.channelPicker(c, p, banner) })
 	}
 	return h.done(c, "/channels/"+url.PathEscape(p.Ch.Name), "Permissions of "+p.Ch.Name+" saved.")
+}
+
+// pickerFailed shows the picker again with what was wrong with the names
+// picked; any other fault goes to the error handler.
+func (h *Handlers) pickerFailed(c echo.Context, err error, picker func(banner string) (components.PickerProps, error)) error {
+	_, banner, ferr := formFault(err)
+	if ferr != nil {
+		return ferr
+	}
+	if banner == "" {
+		banner = err.Error() // a fault in the names picked: the picker has one place for it
+	}
+	props, err := picker(banner)
+	if err != nil {
+		return err
+	}
+	return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
 }
 
 func (h *Handlers) channelPicker(c echo.Context, p place, problem string) (components.PickerProps, error) {

@@ -473,18 +473,7 @@ func (h *Handlers) SetGroupPermissions(c echo.Context) error {
 		return err
 	}
 	if _, err := h.patchGroupPermissions(c, g.G, patch); err != nil {
-		_, banner, ferr := formFault(err)
-		if ferr != nil {
-			return ferr
-		}
-		if banner == "" {
-			banner = err.Error() // a fault in the names picked: the picker has one place for it
-		}
-		props, perr := h.groupPicker(c, g, banner)
-		if perr != nil {
-			return perr
-		}
-		return h.dialog(c, http.StatusUnprocessableEntity, "Permissions", components.Picker(props))
+		return h.pickerFailed(c, err, func(banner string) (components.PickerProps, error) { return h.groupPicker(c, g, banner) })
 	}
 	return h.done(c, groups.Href(g.G.Name), "Permissions of group "+g.G.Name+" saved.")
 }

@@ -177,7 +177,7 @@ func cellText(key string, v any) string {
 		return cellText(key, string(t))
 	case int64:
 		if key == "size" {
-			return humanBytes(t)
+			return HumanBytes(t)
 		}
 		return fmt.Sprint(t)
 	case string:
@@ -194,8 +194,8 @@ func cellText(key string, v any) string {
 	return fmt.Sprint(v)
 }
 
-// humanBytes writes a size the way people read it.
-func humanBytes(n int64) string {
+// HumanBytes writes a size the way people read it ("1.5 MiB").
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
